@@ -1,0 +1,101 @@
+"""The ``healing-guard`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__, render
+from .catalogue import Catalogue, load_catalogue
+from .classify import Classifier
+from .errors import HealingGuardError, LogInputError
+from .logsource import expand
+from .models import Diagnosis
+
+
+def _catalogue(config: str | None) -> Catalogue:
+    catalogue = load_catalogue()
+    if config is None:
+        return catalogue
+    from .config import load_config
+
+    loaded = load_config(Path(config), catalogue=catalogue)
+    for warning in loaded.warnings:
+        print(f"healing-guard: warning: {warning}", file=sys.stderr)
+    return loaded.catalogue
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    classifier = Classifier(_catalogue(args.config))
+    diagnoses: list[Diagnosis] = []
+    failed = False
+    for path in args.paths:
+        try:
+            for source in expand(path):
+                diagnoses.append(classifier.diagnose(source))
+        except LogInputError as exc:
+            print(f"healing-guard: error: {exc}", file=sys.stderr)
+            failed = True
+    for d in diagnoses:
+        for w in d.warnings:
+            print(f"healing-guard: warning: {d.source}: {w}", file=sys.stderr)
+    if diagnoses:
+        if args.format == "json":
+            print(render.to_json(diagnoses))
+        elif args.format == "markdown":
+            sys.stdout.write(render.to_markdown(diagnoses))
+        else:
+            colour = render.use_colour(sys.stdout) if args.color == "auto" else args.color == "always"
+            sys.stdout.write(render.to_text(diagnoses, colour=colour))
+    return 1 if failed else 0
+
+
+def cmd_strategies(args: argparse.Namespace) -> int:
+    from .catalogue_doc import strategy_table
+
+    catalogue = _catalogue(args.config)
+    if args.format == "markdown":
+        sys.stdout.write(strategy_table(catalogue))
+    else:
+        for s in catalogue.strategies:
+            print(f"{s.id:40} {s.category:20} {s.risk.value:7} {s.remediation.action}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="healing-guard",
+        description="Diagnose failed CI jobs and heal them through the GitHub API.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    analyze = sub.add_parser("analyze", help="diagnose CI logs", description="Diagnose one or more CI job logs.")
+    analyze.add_argument(
+        "paths", nargs="+", metavar="PATH", help="a job log, a .gz of one, a run-logs .zip, or '-' for stdin"
+    )
+    analyze.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    analyze.add_argument("--config", metavar="FILE", help="a healing-config.yml with strategy overrides")
+    analyze.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    analyze.set_defaults(func=cmd_analyze)
+
+    strategies = sub.add_parser("strategies", help="list the strategy catalogue")
+    strategies.add_argument("--format", choices=("text", "markdown"), default="text")
+    strategies.add_argument("--config", metavar="FILE")
+    strategies.set_defaults(func=cmd_strategies)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except HealingGuardError as exc:
+        print(f"healing-guard: error: {exc}", file=sys.stderr)
+        return 2 if args.command == "strategies" else 1
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,147 @@
+"""Where a log comes from: a file, a gzip file, a run-logs zip, or standard input.
+
+A ``LogInput`` opens a binary stream; nothing here reads a whole log into memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import re
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import LogInputError
+
+_JOB_FILE = re.compile(r"^(?P<n>\d+)_(?P<job>.+)\.txt$")
+_STEP_FILE = re.compile(r"^(?P<n>\d+)_(?P<step>.+)\.txt$")
+_SNIFF = 64 * 1024
+
+
+@dataclass(frozen=True)
+class LogInput:
+    """One log to diagnose. ``job`` and ``step`` are known when an archive's names tell them."""
+
+    name: str
+    opener: Callable[[], BinaryIO]
+    job: str | None = None
+    step: str | None = None
+
+    def open(self) -> BinaryIO:
+        return self.opener()
+
+
+def _looks_binary(head: bytes) -> bool:
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    # Control bytes other than tab/newline/CR/ESC/form feed/backspace are rare in text logs.
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 27, 12, 8))
+    return controls > len(head) * 0.1
+
+
+def check_text(head: bytes, name: str) -> None:
+    """Refuse empty and binary input with a message a person can act on."""
+    if not head:
+        raise LogInputError(f"{name}: the log is empty; there is nothing to diagnose")
+    if _looks_binary(head):
+        raise LogInputError(
+            f"{name}: this looks like a binary file, not a text log (it has NUL or control bytes "
+            "near the start); pass the job's text log, a .gz of it, or a run-logs .zip"
+        )
+
+
+def _zip_inputs(path: Path) -> list[LogInput]:
+    try:
+        archive = zipfile.ZipFile(path)
+        names = [i.filename for i in archive.infolist() if not i.is_dir()]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LogInputError(f"{path}: not a readable zip archive ({exc})") from exc
+
+    def opener(member: str) -> Callable[[], BinaryIO]:
+        return lambda: zipfile.ZipFile(path).open(member)  # noqa: SIM115 - closed by the reader
+
+    jobs = sorted(
+        (m for m in names if "/" not in m and _JOB_FILE.match(m)),
+        key=lambda m: (int(_JOB_FILE.match(m).group("n")), m),  # type: ignore[union-attr]
+    )
+    if jobs:
+        return [
+            LogInput(f"{path}!{m}", opener(m), job=_JOB_FILE.match(m).group("job"))  # type: ignore[union-attr]
+            for m in jobs
+        ]
+    steps = [m for m in names if m.count("/") == 1 and _STEP_FILE.match(m.split("/")[1])]
+    if not steps:
+        raise LogInputError(f"{path}: no job logs in this archive (expected '<N>_<job>.txt' files)")
+
+    def step_key(member: str) -> tuple[str, int]:
+        job, leaf = member.split("/")
+        return job, int(_STEP_FILE.match(leaf).group("n"))  # type: ignore[union-attr]
+
+    out = []
+    for m in sorted(steps, key=step_key):
+        job, leaf = m.split("/")
+        out.append(LogInput(f"{path}!{m}", opener(m), job=job, step=_STEP_FILE.match(leaf).group("step")))  # type: ignore[union-attr]
+    return out
+
+
+def expand(path: str) -> list[LogInput]:
+    """The logs a command-line PATH stands for ('-' is standard input)."""
+    if path == "-":
+        data = sys.stdin.buffer
+        return [LogInput("<stdin>", lambda: data)]
+    p = Path(path)
+    if p.is_dir():
+        raise LogInputError(f"{path}: is a folder; pass a log file, a .gz, a run-logs .zip or '-'")
+    if not p.exists():
+        raise LogInputError(f"{path}: no such file")
+    try:
+        with p.open("rb") as fh:
+            magic = fh.read(4)
+    except OSError as exc:
+        raise LogInputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
+        return _zip_inputs(p)
+    if magic.startswith(b"\x1f\x8b"):
+        return [LogInput(str(p), lambda: gzip.open(p, "rb"))]  # type: ignore[arg-type,return-value]
+    return [LogInput(str(p), lambda: p.open("rb"))]
+
+
+def from_text(text: str, name: str = "<text>", *, job: str | None = None) -> LogInput:
+    """A log held in memory (tests, the API layer after a download)."""
+    data = text.encode("utf-8")
+    return LogInput(name, lambda: io.BytesIO(data), job=job)
+
+
+def from_bytes(data: bytes, name: str, *, job: str | None = None) -> LogInput:
+    return LogInput(name, lambda: io.BytesIO(data), job=job)
+
+
+def iter_blocks(stream: BinaryIO, size: int = 4 << 20) -> Iterator[bytes]:
+    """Blocks of whole lines (the last may lack a newline); a bare CR is kept with its line."""
+    carry = b""
+    while True:
+        try:
+            block = stream.read(size)
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            raise LogInputError(f"reading the log failed: {exc}") from exc
+        if not block:
+            break
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            if len(block) > 64 << 20:  # a pathological single line: hand it on rather than grow forever
+                yield block
+                carry = b""
+            else:
+                carry = block
+            continue
+        carry = block[cut + 1 :]
+        yield block[: cut + 1]
+    if carry:
+        yield carry

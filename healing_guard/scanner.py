@@ -1,0 +1,306 @@
+"""One streaming pass over a log: clean each line, find the lines that match the catalogue.
+
+The log is read in blocks of whole lines. Each block is cleaned in bulk (timestamps, ANSI codes,
+``\\r``), then one combined pattern (see ``regex_engine``) finds candidate lines; only those are
+decoded and tested strategy by strategy. Memory is bounded by the block size and by a fixed number
+of kept hits per strategy, whatever the log's size. Lines are numbered from 1 the way Python's
+universal newlines count them (``\\r``, ``\\n`` and ``\\r\\n`` each end a line).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from . import regex_engine
+from .logsource import LogInput, check_text, iter_blocks
+from .models import EvidenceLine, Strategy
+
+MAX_HITS_PER_STRATEGY = 50
+CONTEXT_AFTER = 6
+MAX_LINE_CHARS = 2000
+
+_TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
+_TS_LINE = re.compile(rb"(?m)^" + _TS)
+_FULL_LINE = re.compile(rb"(?m)^[^\t\n]*\t([^\t\n]*)\t(?:" + _TS + rb")?")
+_FULL_FIRST = re.compile(rb"^[^\t\n]*\t[^\t\n]*\t" + _TS)
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
+
+_STRUCTURE = (
+    r"^##\[group\]",
+    r"^##\[error\]Process completed with exit code",
+    r"^Post job cleanup\.",
+    r"^Cleaning up orphan processes",
+)
+_PREAMBLE = re.compile(rb"(?m)^(?:Current runner version|Runner name:|##\[group\]Operating System)")
+_GROUP = re.compile(r"^##\[group\](?P<title>.*)")
+_EXIT = re.compile(r"^##\[error\]Process completed with exit code (?P<code>-?\d+)")
+_WEAK_LINE = re.compile(
+    r"^(?:##\[warning\]|::warning|\[WARN(?:ING)?\]|npm WARN|WARN(?:ING)?[:\s]|(?i:warning):|\s*(?i:warning)\b)"
+)
+SETUP_STEP = "Set up job"
+POST_STEP = "Post job cleanup"
+COMPLETE_STEP = "Complete job"
+
+
+def is_noise_step(step: str | None) -> bool:
+    """Runner preamble and post-job cleanup: evidence there is used only as a last resort."""
+    return step is not None and (step in (SETUP_STEP, POST_STEP, COMPLETE_STEP) or step.startswith("Post "))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A line that one strategy's pattern matched."""
+
+    line: int
+    text: str
+    step: str | None
+    groups: dict[str, str]
+    weak: bool
+    after: tuple[EvidenceLine, ...] = ()
+
+
+@dataclass
+class StrategyHits:
+    strategy: Strategy
+    hits: list[Hit] = field(default_factory=list)
+    count: int = 0
+
+
+@dataclass
+class ScanResult:
+    """What one pass over a log found."""
+
+    name: str
+    lines: int = 0
+    bytes: int = 0
+    matched: dict[str, StrategyHits] = field(default_factory=dict)
+    indicated: set[str] = field(default_factory=set)
+    failed_steps: list[tuple[int, str | None, int]] = field(default_factory=list)
+    steps: list[tuple[int, str]] = field(default_factory=list)
+    tail: list[EvidenceLine] = field(default_factory=list)
+    invalid_utf8: bool = False
+    job: str | None = None
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.failed_steps[0][2] if self.failed_steps else None
+
+    @property
+    def failed_step(self) -> str | None:
+        return self.failed_steps[0][1] if self.failed_steps else None
+
+
+class Scanner:
+    """Compiled once per catalogue; ``scan`` may be called for any number of logs."""
+
+    def __init__(self, strategies: Sequence[Strategy], *, use_re2: bool | None = None) -> None:
+        self.strategies = [s for s in strategies if s.enabled]
+        sources = list(_STRUCTURE)
+        for s in self.strategies:
+            sources.extend(p.pattern for p in s.patterns)
+            sources.extend(p.pattern for p in s.indicators)
+        self._prefilter = regex_engine.combine(sources, use_re2=use_re2)
+        self._any = {
+            s.id: re.compile("|".join(f"(?:{regex_engine.strip_named_groups(p.pattern)})" for p in s.patterns))
+            for s in self.strategies
+        }
+        self._any_indicator = {
+            s.id: re.compile("|".join(f"(?:{p.pattern})" for p in s.indicators))
+            for s in self.strategies
+            if s.indicators
+        }
+
+    def scan(self, source: LogInput) -> ScanResult:
+        with source.open() as stream:
+            return self._scan_stream(stream, source)
+
+    def _scan_stream(self, stream: BinaryIO, source: LogInput) -> ScanResult:
+        result = ScanResult(name=source.name, job=source.job)
+        step: str | None = source.step if source.step else None
+        full_format = False
+        first = True
+        line_base = 0  # lines before this block
+        tail: deque[EvidenceLine] = deque(maxlen=20)
+        for raw in iter_blocks(stream):
+            result.bytes += len(raw)
+            if first:
+                if raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                check_text(raw[:65536], source.name)
+            block = self._normalise(raw)
+            if first:
+                full_format = bool(_FULL_FIRST.match(block))
+                timestamped = full_format or bool(_TS_LINE.search(block, 0, 1 << 20))
+                if step is None and _PREAMBLE.search(block, 0, 1 << 16):
+                    step = SETUP_STEP
+                first = False
+            changes: deque[tuple[int, str]] = deque()
+            if full_format:
+                changes = self._full_steps(block, line_base, result)
+                block = _FULL_LINE.sub(b"", block)
+            elif timestamped:
+                block = _TS_LINE.sub(b"", block)
+            if b"\x1b" in block:
+                block = _ANSI.sub(b"", block)
+            if not result.invalid_utf8:
+                try:
+                    block.decode("utf-8")
+                except UnicodeDecodeError:
+                    result.invalid_utf8 = True
+            step = self._scan_block(block, line_base, step, changes, result, full_format)
+            nlines = block.count(b"\n")
+            if not block.endswith(b"\n"):
+                nlines += 1
+            self._keep_tail(block, line_base, tail)
+            line_base += nlines
+        if first:
+            check_text(b"", source.name)
+        result.lines = line_base
+        result.tail = list(tail)
+        return result
+
+    @staticmethod
+    def _normalise(raw: bytes) -> bytes:
+        if b"\x00" in raw:
+            raw = raw.replace(b"\x00", b"")
+        if b"\r" in raw:
+            raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return raw
+
+    @staticmethod
+    def _full_steps(block: bytes, line_base: int, result: ScanResult) -> deque[tuple[int, str]]:
+        """Step changes of a ``gh run view --log`` style log (job<TAB>step<TAB>line)."""
+        changes: deque[tuple[int, str]] = deque()
+        last = result.steps[-1][1] if result.steps else None
+        pos = 0
+        line = line_base + 1
+        for m in _FULL_LINE.finditer(block):
+            line += block.count(b"\n", pos, m.start())
+            pos = m.start()
+            name = m.group(1).decode("utf-8", "replace")
+            if name != last:
+                changes.append((line, name))
+                result.steps.append((line, name))
+                last = name
+        return changes
+
+    @staticmethod
+    def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine]) -> None:
+        lines = block.rstrip(b"\n").split(b"\n")[-20:]
+        total = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+        start = line_base + total - len(lines) + 1
+        for i, raw in enumerate(lines):
+            text = raw.decode("utf-8", "replace").rstrip()
+            if text:
+                tail.append(EvidenceLine(start + i, text[:MAX_LINE_CHARS]))
+
+    def _scan_block(
+        self,
+        block: bytes,
+        line_base: int,
+        step: str | None,
+        changes: deque[tuple[int, str]],
+        result: ScanResult,
+        full_format: bool,
+    ) -> str | None:
+        search = self._prefilter.search
+        pos = 0
+        counted = 0  # position up to which newlines were counted
+        line = line_base + 1  # line number at `counted`
+        end = len(block)
+        while pos < end:
+            m = search(block, pos)
+            if m is None:
+                break
+            start = block.rfind(b"\n", 0, m.start()) + 1
+            stop = block.find(b"\n", max(m.end() - 1, m.start()))
+            if stop < 0:
+                stop = end
+            line += block.count(b"\n", counted, start)
+            counted = start
+            # a match can span lines only through \s; test each line it touches
+            seg_start = start
+            while seg_start <= stop and seg_start < end:
+                seg_end = block.find(b"\n", seg_start)
+                if seg_end < 0 or seg_end > stop:
+                    seg_end = stop
+                while full_format and changes and changes[0][0] <= line:
+                    step = changes.popleft()[1]
+                text = block[seg_start:seg_end].decode("utf-8", "replace").rstrip()
+                step = self._line(text, line, step, block, seg_end, result)
+                if seg_end >= stop:
+                    break
+                seg_start = seg_end + 1
+                line += 1
+                counted = seg_start
+            pos = stop + 1
+        while full_format and changes:
+            step = changes.popleft()[1]
+        return step
+
+    def _line(self, text: str, line: int, step: str | None, block: bytes, eol: int, result: ScanResult) -> str | None:
+        if text.startswith("##[group]"):
+            g = _GROUP.match(text)
+            title = g.group("title").strip() if g else ""
+            if title.startswith("Run ") or title.startswith("Post Run "):
+                step = title
+                result.steps.append((line, title))
+            return step
+        if text.startswith("Post job cleanup."):
+            result.steps.append((line, POST_STEP))
+            return POST_STEP
+        if text.startswith("Cleaning up orphan processes"):
+            result.steps.append((line, COMPLETE_STEP))
+            return COMPLETE_STEP
+        if text.startswith("##[error]Process completed"):
+            ex = _EXIT.match(text)
+            if ex:
+                result.failed_steps.append((line, step, int(ex.group("code"))))
+        text = text[:MAX_LINE_CHARS]
+        weak: bool | None = None
+        after: tuple[EvidenceLine, ...] | None = None
+        for s in self.strategies:
+            ind = self._any_indicator.get(s.id)
+            if ind is not None and s.id not in result.indicated and ind.match(text):
+                result.indicated.add(s.id)
+            if not self._any[s.id].match(text):
+                continue
+            if any(x.search(text) for x in s.exclude):
+                continue
+            groups: dict[str, str] = {}
+            for p in s.patterns:
+                pm = p.match(text)
+                if pm:
+                    groups = {k: v for k, v in pm.groupdict().items() if v is not None}
+                    break
+            entry = result.matched.get(s.id)
+            if entry is None:
+                entry = result.matched[s.id] = StrategyHits(s)
+            entry.count += 1
+            if len(entry.hits) >= MAX_HITS_PER_STRATEGY:
+                continue
+            if weak is None:
+                weak = bool(_WEAK_LINE.match(text)) or is_noise_step(step)
+            if after is None:
+                after = _lines_after(block, eol, line)
+            entry.hits.append(Hit(line, text, step, groups, weak, after))
+        return step
+
+
+def _lines_after(block: bytes, eol: int, line: int) -> tuple[EvidenceLine, ...]:
+    out: list[EvidenceLine] = []
+    pos = eol + 1
+    for i in range(1, CONTEXT_AFTER + 1):
+        if pos >= len(block):
+            break
+        nxt = block.find(b"\n", pos)
+        if nxt < 0:
+            nxt = len(block)
+        text = block[pos:nxt].decode("utf-8", "replace").rstrip()
+        out.append(EvidenceLine(line + i, text[:MAX_LINE_CHARS]))
+        pos = nxt + 1
+    return tuple(out)
