@@ -39,8 +39,9 @@ def _compile(pattern: str, *, what: str, file: str, strategy: str) -> re.Pattern
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
-        raise CatalogueError(f"{what} {pattern!r} is not a valid regular expression: {exc}",
-                             file=file, strategy=strategy) from exc
+        raise CatalogueError(
+            f"{what} {pattern!r} is not a valid regular expression: {exc}", file=file, strategy=strategy
+        ) from exc
     try:
         from . import regex_engine
 

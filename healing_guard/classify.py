@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from jinja2.sandbox import SandboxedEnvironment
 
 from .catalogue import Catalogue, load_catalogue
+from .fixes import distribution_for
 from .logsource import LogInput
 from .models import Diagnosis, EvidenceLine, Remediation, Risk, SecondaryCause
 from .scanner import Hit, Scanner, ScanResult, StrategyHits, is_noise_step
@@ -19,6 +20,7 @@ MAX_TESTS = 50
 MAX_SECONDARY = 5
 _ERRORISH = re.compile(r"(?i:\b(?:error|fatal|failed|failure|exception|panic)\b)")
 _JINJA = SandboxedEnvironment(autoescape=False)
+_JINJA.filters["python_distribution"] = distribution_for
 _NOISE_PREFIXES = (
     "##[error]Process completed with exit code",
     "Post job cleanup.",

@@ -13,6 +13,7 @@ Every error the guard raises on purpose is a ``HealingGuardError``; the edges (C
         ├── GitHubPermissionError    403: the token lacks a permission (names it)
         ├── GitHubNotFoundError      404
         ├── GitHubValidationError    422
+        ├── GitHubConflictError      409, or a 403 that means "not now" (the run is already running)
         ├── GitHubRateLimitError     403/429 rate limits that outlasted the retries
         └── GitHubServerError        5xx that outlasted the retries
 """
@@ -32,7 +33,9 @@ class CatalogueError(HealingGuardError):
     """A strategy definition that is not valid."""
 
     def __init__(self, message: str, *, file: str | None = None, strategy: str | None = None) -> None:
-        where = ", ".join(p for p in (f"file {file}" if file else "", f"strategy {strategy!r}" if strategy else "") if p)
+        where = ", ".join(
+            p for p in (f"file {file}" if file else "", f"strategy {strategy!r}" if strategy else "") if p
+        )
         super().__init__(f"{where}: {message}" if where else message)
         self.file = file
         self.strategy = strategy
@@ -78,6 +81,10 @@ class GitHubNotFoundError(GitHubError):
 
 class GitHubValidationError(GitHubError):
     """422: GitHub refused the request's content."""
+
+
+class GitHubConflictError(GitHubError):
+    """The request is not possible in the resource's current state (409, or a re-run refused)."""
 
 
 class GitHubRateLimitError(GitHubError):

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .errors import LogInputError
 
@@ -64,7 +64,7 @@ def _zip_inputs(path: Path) -> list[LogInput]:
         raise LogInputError(f"{path}: not a readable zip archive ({exc})") from exc
 
     def opener(member: str) -> Callable[[], BinaryIO]:
-        return lambda: zipfile.ZipFile(path).open(member)  # noqa: SIM115 - closed by the reader
+        return lambda: cast(BinaryIO, zipfile.ZipFile(path).open(member))
 
     jobs = sorted(
         (m for m in names if "/" not in m and _JOB_FILE.match(m)),
@@ -108,7 +108,7 @@ def expand(path: str) -> list[LogInput]:
     if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
         return _zip_inputs(p)
     if magic.startswith(b"\x1f\x8b"):
-        return [LogInput(str(p), lambda: gzip.open(p, "rb"))]  # type: ignore[arg-type,return-value]
+        return [LogInput(str(p), lambda: cast(BinaryIO, gzip.open(p, "rb")))]
     return [LogInput(str(p), lambda: p.open("rb"))]
 
 

@@ -91,7 +91,7 @@ def test_retired_id_points_at_its_replacement(tmp_path: Path) -> None:
 
 
 def test_unknown_strategy_lists_known_ids() -> None:
-    with pytest.raises(CatalogueError, match="known strategies: .*disk-full"):
+    with pytest.raises(CatalogueError, match=r"known strategies: .*disk-full"):
         CATALOGUE.get("no-such-strategy")
 
 

@@ -1,0 +1,185 @@
+"""Carry out a plan through the provider, one step at a time.
+
+One failing step never stops the others: each outcome (done, failed, skipped) is recorded and
+the report shows it. In a dry run no request that changes anything is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .config import GuardConfig
+from .errors import GitHubConflictError, GitHubError
+from .fixes import FileChange, propose
+from .planner import PlannedStep
+from .provider import Provider, RunInfo
+from .render import jinja_env
+from .results import GuardResult, JobResult, Outcome
+from .sanitize import Redactor, truncate
+
+COMMENT_MARKER = "<!-- healing-guard:comment -->"
+MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
+_STATE = re.compile(r"<!-- healing-guard:state (\{.*?\}) -->")
+
+
+def issue_marker(signature: str) -> str:
+    return f"<!-- healing-guard:signature={signature} -->"
+
+
+def read_state(body: str) -> dict[str, object]:
+    m = _STATE.search(body or "")
+    if not m:
+        return {}
+    try:
+        data = json.loads(m.group(1))
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def occurrences_in(body: str) -> int:
+    value = read_state(body).get("occurrences", 0)
+    return value if isinstance(value, int) else 0
+
+
+@dataclass
+class Executor:
+    provider: Provider
+    config: GuardConfig
+    result: GuardResult
+    pull_request: int | None
+    redact: Redactor
+    sleep: Callable[[float], None]
+    dry_run: bool
+
+    @property
+    def run(self) -> RunInfo:
+        assert self.result.run is not None
+        return self.result.run
+
+    def execute(self, steps: list[PlannedStep]) -> None:
+        for step in steps:
+            if self.dry_run:
+                self._record(step.action, "planned", self._describe(step))
+                continue
+            try:
+                handler = getattr(self, "_" + step.action.replace("-", "_"))
+                handler(step)
+            except GitHubConflictError as exc:
+                self._record(step.action, "skipped", f"not eligible now: {exc}")
+            except GitHubError as exc:
+                self._record(step.action, "failed", str(exc))
+                self.result.errors.append(str(exc))
+
+    def _record(self, action: str, status: str, detail: str, url: str = "") -> None:
+        self.result.outcomes.append(Outcome(action, status, self.redact(detail), url))
+
+    def _job(self, job_id: int) -> JobResult:
+        return next(r for r in self.result.results if r.job is not None and r.job.id == job_id)
+
+    def _describe(self, step: PlannedStep) -> str:
+        names = ", ".join(self._job(j).name for j in step.jobs) if step.jobs else ""
+        delay = f" after {step.delay_seconds:.0f} s" if step.delay_seconds else ""
+        return f"{names + ': ' if names else ''}{step.reason}{delay}"
+
+    def _cache_ref(self) -> str:
+        if self.run.event.startswith("pull_request") and self.pull_request is not None:
+            return f"refs/pull/{self.pull_request}/merge"
+        return f"refs/heads/{self.run.head_branch}"
+
+    # -- handlers ------------------------------------------------------------------------------
+
+    def _clear_cache(self, step: PlannedStep) -> None:
+        ref = self._cache_ref()
+        keys: list[str] = []
+        for job_id in step.jobs:
+            key = self._job(job_id).diagnosis.params.get("key")
+            if isinstance(key, str) and key:
+                keys.append(key)
+        if not keys:
+            keys = sorted({c.key for c in self.provider.list_caches(ref=ref)})
+        deleted = sum(self.provider.delete_cache(k, ref) for k in keys)
+        self._record("clear-cache", "done", f"deleted {deleted} cache(s) on {ref}: {', '.join(keys) or 'none found'}")
+
+    def _rerun_failed_jobs(self, step: PlannedStep) -> None:
+        if step.delay_seconds:
+            self.sleep(step.delay_seconds)
+        self.provider.rerun_failed_jobs(self.run.id)
+        self._record("rerun", "done", f"re-ran the failed jobs of run {self.run.id} ({step.reason})", self.run.html_url)
+
+    def _rerun_job(self, step: PlannedStep) -> None:
+        if step.delay_seconds:
+            self.sleep(step.delay_seconds)
+        job = self._job(step.jobs[0])
+        self.provider.rerun_job(step.jobs[0])
+        self._record("rerun", "done", f"re-ran job {job.name}", job.url)
+
+    def _fix_pr(self, step: PlannedStep) -> None:
+        r = self._job(step.jobs[0])
+        base = self.run.head_branch
+        change = propose(r.diagnosis, lambda path: self.provider.get_file(path, base))
+        if isinstance(change, str):
+            self._record("fix-pr", "skipped", change)
+            return
+        body = self._render("fix_pr.md.j2", r=r, change=change, marker=issue_marker(r.diagnosis.signature))
+        posted = self.provider.open_fix_pull_request(
+            base=base,
+            branch=f"healing-guard/fix-{r.diagnosis.signature}",
+            path=change.path,
+            content=change.content,
+            sha=change.sha,
+            message=f"fix(ci): {change.summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
+            title=f"fix(ci): {change.summary}",
+            body=body,
+        )
+        self._record(
+            "fix-pr",
+            "done",
+            f"{'opened' if posted.created else 'already open'}: #{posted.number} {_summary(change)}",
+            posted.html_url,
+        )
+
+    def _comment(self, step: PlannedStep) -> None:
+        assert self.pull_request is not None
+        body = self._render("comment.md.j2", marker=COMMENT_MARKER)
+        posted = self.provider.upsert_comment(self.pull_request, COMMENT_MARKER, body)
+        verb = "posted" if posted.created else "updated"
+        self._record("comment", "done", f"{verb} the diagnosis on pull request #{self.pull_request}", posted.html_url)
+
+    def _escalate(self, step: PlannedStep) -> None:
+        r = self._job(step.jobs[0])
+        marker = issue_marker(step.signature)
+        labels = self.config.escalation.labels
+        found = self.provider.find_issue(marker, labels)
+        state = read_state(found[1]) if found else {}
+        count = occurrences_in(found[1]) + 1 if found else 1
+        previous = state.get("runs")
+        runs = [x for x in previous if isinstance(x, str)] if isinstance(previous, list) else []
+        this = f"{self.run.html_url} (attempt {self.run.attempt})"
+        if this not in runs:
+            runs.append(this)
+        runs = runs[-20:]
+        state_json = json.dumps({"occurrences": count, "runs": runs}, separators=(",", ":"))
+        body = self._render(
+            "issue.md.j2",
+            r=r,
+            marker=marker,
+            state=f"<!-- healing-guard:state {state_json} -->",
+            occurrences=count,
+            runs=runs,
+        )
+        title = f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})"
+        posted = self.provider.upsert_issue(marker, title[:250], body, labels, self.config.escalation.assignees)
+        verb = "opened" if posted.created else "updated"
+        self._record("escalate", "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
+
+    def _render(self, template: str, **context: object) -> str:
+        text = jinja_env().get_template(template).render(res=self.result, **context)
+        return truncate(self.redact(text), MAX_BODY)
+
+
+def _summary(change: FileChange) -> str:
+    return change.summary
