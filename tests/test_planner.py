@@ -1,0 +1,172 @@
+"""The safety gates and the run-level plan, on plain dataclasses (no HTTP)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from healing_guard.config import EscalationPolicy, GuardConfig, RetryPolicy, StrategyOverride
+from healing_guard.models import Diagnosis, EvidenceLine, Remediation, Risk
+from healing_guard.planner import backoff_delay, decide, plan_run
+from healing_guard.provider import JobInfo, RunInfo
+
+RUN = RunInfo(
+    id=42,
+    name="CI",
+    attempt=1,
+    status="completed",
+    conclusion="failure",
+    event="pull_request",
+    head_branch="feature/x",
+    head_sha="a" * 40,
+    html_url="https://github.com/o/r/actions/runs/42",
+)
+CONFIG = GuardConfig.default()
+
+
+def job(n: int, name: str = "") -> JobInfo:
+    return JobInfo(n, name or f"job-{n}", "completed", "failure", 1, f"https://github.com/o/r/actions/runs/42/job/{n}")
+
+
+def diag(category: str, action: str, *, risk: str = "low", confidence: float = 0.9, strategy: str = "") -> Diagnosis:
+    return Diagnosis(
+        category=category,
+        confidence=confidence,
+        risk=risk,
+        strategy=strategy or f"{category}-strategy",
+        params={},
+        evidence=(EvidenceLine(3, "boom"),),
+        failed_step="Run x",
+        signature=f"sig-{category}-{strategy}",
+        remediation=Remediation(action, "do the thing"),
+    )
+
+
+def test_transient_failure_is_rerun_on_first_attempt() -> None:
+    d = decide(job(1), diag("network", "rerun"), config=CONFIG, run=RUN, max_retries=3)
+    assert (d.action, d.escalate) == ("rerun", False)
+
+
+@pytest.mark.parametrize("category", ["compile_error", "lint", "dependency_conflict", "config_env"])
+def test_deterministic_failure_is_never_rerun(category: str) -> None:
+    d = decide(job(1), diag(category, "rerun"), config=CONFIG, run=RUN, max_retries=3)
+    assert d.action == "comment"
+    assert "deterministic" in d.reason
+
+
+def test_retries_spent_escalates() -> None:
+    run = replace(RUN, attempt=4)
+    d = decide(job(1), diag("network", "rerun"), config=CONFIG, run=run, max_retries=3)
+    assert (d.action, d.escalate) == ("escalate", True)
+    assert "attempt 4" in d.reason and "max-retries is 3" in d.reason
+    # one retry left at attempt 3
+    assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=replace(RUN, attempt=3), max_retries=3).action == "rerun"
+
+
+def test_max_retries_zero_never_reruns() -> None:
+    assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=RUN, max_retries=0).action == "escalate"
+
+
+def test_timeout_is_rerun_only_on_first_occurrence() -> None:
+    assert decide(job(1), diag("timeout", "rerun"), config=CONFIG, run=RUN, max_retries=3).action == "rerun"
+    second = decide(job(1), diag("timeout", "rerun"), config=CONFIG, run=replace(RUN, attempt=2), max_retries=3)
+    assert (second.action, second.escalate) == ("escalate", True)
+
+
+def test_low_confidence_gets_no_automatic_action() -> None:
+    d = decide(job(1), diag("network", "rerun", confidence=0.4), config=CONFIG, run=RUN, max_retries=3)
+    assert d.action == "comment" and "below the threshold" in d.reason
+
+
+def test_per_strategy_threshold_and_action_override() -> None:
+    cfg = replace(CONFIG, strategies={"net": StrategyOverride(min_confidence=0.3, action="comment")})
+    d = decide(job(1), diag("network", "rerun", confidence=0.4, strategy="net"), config=cfg, run=RUN, max_retries=3)
+    assert d.action == "comment"
+
+
+def test_high_risk_is_not_automated_and_escalates() -> None:
+    d = decide(job(1), diag("network", "rerun", risk="high"), config=CONFIG, run=RUN, max_retries=3)
+    assert (d.action, d.escalate) == ("escalate", True)
+    cfg = replace(CONFIG, escalation=replace(EscalationPolicy(), on_high_risk=False))
+    quiet = decide(job(1), diag("network", "rerun", risk="high"), config=cfg, run=RUN, max_retries=3)
+    assert (quiet.action, quiet.escalate) == ("comment", False)
+
+
+def test_protected_branch_turns_fix_pr_and_cache_clearing_into_comments() -> None:
+    main = replace(RUN, head_branch="main")
+    assert decide(job(1), diag("dependency_missing", "fix-pr"), config=CONFIG, run=main, max_retries=3).action == "comment"
+    assert decide(job(1), diag("cache_corruption", "clear-cache"), config=CONFIG, run=main, max_retries=3).action == "comment"
+    assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=main, max_retries=3).action == "rerun"
+
+
+def test_unknown_failure_escalates() -> None:
+    d = decide(job(1), diag("unknown", "escalate", risk="high"), config=CONFIG, run=RUN, max_retries=3)
+    assert (d.action, d.escalate) == ("escalate", True)
+
+
+def test_deterministic_failure_escalates_after_repeated_occurrences() -> None:
+    d = decide(job(1), diag("compile_error", "comment"), config=CONFIG, run=RUN, max_retries=3, occurrences=3)
+    assert d.escalate and d.action == "comment"
+    assert not decide(job(1), diag("compile_error", "comment"), config=CONFIG, run=RUN, max_retries=3, occurrences=2).escalate
+
+
+def test_all_transient_jobs_use_one_rerun_failed_jobs_with_backoff() -> None:
+    plan = plan_run(
+        RUN,
+        [(job(1), diag("network", "rerun")), (job(2), diag("infrastructure", "rerun"))],
+        config=CONFIG,
+        max_retries=3,
+        pull_request=7,
+    )
+    kinds = [s.action for s in plan.steps]
+    assert kinds == ["rerun-failed-jobs", "comment"]
+    assert plan.steps[0].delay_seconds == CONFIG.retry.backoff_seconds
+    assert plan.actions == ["rerun", "comment"]
+
+
+def test_mixed_failure_reruns_only_the_transient_job() -> None:
+    plan = plan_run(
+        RUN,
+        [(job(1, "lint"), diag("lint", "comment")), (job(2, "e2e"), diag("network", "rerun"))],
+        config=CONFIG,
+        max_retries=3,
+        pull_request=None,
+    )
+    reruns = [s for s in plan.steps if s.action.startswith("rerun")]
+    assert [(s.action, s.jobs) for s in reruns] == [("rerun-job", (2,))]
+    assert any("no pull request" in n for n in plan.notes)
+
+
+def test_cache_corruption_clears_before_rerun() -> None:
+    plan = plan_run(RUN, [(job(1), diag("cache_corruption", "clear-cache"))], config=CONFIG, max_retries=3, pull_request=None)
+    assert [s.action for s in plan.steps] == ["clear-cache", "rerun-failed-jobs"]
+
+
+def test_already_handled_attempt_gets_no_second_rerun() -> None:
+    plan = plan_run(
+        RUN,
+        [(job(1), diag("network", "rerun")), (job(2), diag("cache_corruption", "clear-cache"))],
+        config=CONFIG,
+        max_retries=3,
+        pull_request=7,
+        already_handled=True,
+    )
+    assert [s.action for s in plan.steps] == ["comment"]
+    assert "already handled" in plan.notes[0]
+
+
+def test_one_escalation_per_signature() -> None:
+    same = diag("unknown", "escalate", risk="high")
+    plan = plan_run(RUN, [(job(1), same), (job(2), same)], config=CONFIG, max_retries=3, pull_request=None)
+    assert [s.action for s in plan.steps] == ["escalate"]
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    cfg = replace(CONFIG, retry=RetryPolicy(max_retries=5, backoff_seconds=30, backoff_factor=2.0, max_backoff_seconds=100))
+    assert [backoff_delay(cfg, a, None) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
+    assert backoff_delay(cfg, 1, 90) == 90  # a strategy's own delay (e.g. a pull rate limit) wins
+
+
+def test_risk_rank_order() -> None:
+    assert [r.rank for r in (Risk.LOW, Risk.MEDIUM, Risk.HIGH)] == [0, 1, 2]
