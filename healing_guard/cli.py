@@ -64,6 +64,12 @@ def cmd_strategies(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="healing-guard",
@@ -85,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     strategies.add_argument("--format", choices=("text", "markdown"), default="text")
     strategies.add_argument("--config", metavar="FILE")
     strategies.set_defaults(func=cmd_strategies)
+    demo = sub.add_parser("demo", help="run the whole healing loop against a simulated GitHub on 127.0.0.1")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -82,6 +82,7 @@ class GitHubClient:
             seconds_between_requests=0,
             seconds_between_writes=seconds_between_writes,
             per_page=100,
+            lazy=True,  # objects are built from what we already know; no GET before each write
         )
         self._repo_path = f"/repos/{repository}"
         self._max_wait = max_rate_limit_wait
@@ -227,7 +228,7 @@ class GitHubClient:
 
     @property
     def _repo(self) -> Any:
-        return self._gh.get_repo(self.repository, lazy=True)
+        return self._gh.get_repo(self.repository)
 
     # -- runs, jobs and logs --------------------------------------------------------------------
 

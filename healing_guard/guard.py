@@ -101,6 +101,7 @@ class PipelineGuard:
         except HealingGuardError as exc:
             result.errors.append(str(exc))
             diagnosis = _unreadable(str(exc))
+        diagnosis = replace(diagnosis, source=name)
         result.results.append(JobResult(name=name, diagnosis=diagnosis, job=job, url=job.html_url if job else ""))
 
     # -- healer workflow: a failed run through the API ----------------------------------------

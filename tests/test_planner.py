@@ -61,7 +61,10 @@ def test_retries_spent_escalates() -> None:
     assert (d.action, d.escalate) == ("escalate", True)
     assert "attempt 4" in d.reason and "max-retries is 3" in d.reason
     # one retry left at attempt 3
-    assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=replace(RUN, attempt=3), max_retries=3).action == "rerun"
+    assert (
+        decide(job(1), diag("network", "rerun"), config=CONFIG, run=replace(RUN, attempt=3), max_retries=3).action
+        == "rerun"
+    )
 
 
 def test_max_retries_zero_never_reruns() -> None:
@@ -95,8 +98,13 @@ def test_high_risk_is_not_automated_and_escalates() -> None:
 
 def test_protected_branch_turns_fix_pr_and_cache_clearing_into_comments() -> None:
     main = replace(RUN, head_branch="main")
-    assert decide(job(1), diag("dependency_missing", "fix-pr"), config=CONFIG, run=main, max_retries=3).action == "comment"
-    assert decide(job(1), diag("cache_corruption", "clear-cache"), config=CONFIG, run=main, max_retries=3).action == "comment"
+    assert (
+        decide(job(1), diag("dependency_missing", "fix-pr"), config=CONFIG, run=main, max_retries=3).action == "comment"
+    )
+    assert (
+        decide(job(1), diag("cache_corruption", "clear-cache"), config=CONFIG, run=main, max_retries=3).action
+        == "comment"
+    )
     assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=main, max_retries=3).action == "rerun"
 
 
@@ -108,7 +116,9 @@ def test_unknown_failure_escalates() -> None:
 def test_deterministic_failure_escalates_after_repeated_occurrences() -> None:
     d = decide(job(1), diag("compile_error", "comment"), config=CONFIG, run=RUN, max_retries=3, occurrences=3)
     assert d.escalate and d.action == "comment"
-    assert not decide(job(1), diag("compile_error", "comment"), config=CONFIG, run=RUN, max_retries=3, occurrences=2).escalate
+    assert not decide(
+        job(1), diag("compile_error", "comment"), config=CONFIG, run=RUN, max_retries=3, occurrences=2
+    ).escalate
 
 
 def test_all_transient_jobs_use_one_rerun_failed_jobs_with_backoff() -> None:
@@ -139,7 +149,9 @@ def test_mixed_failure_reruns_only_the_transient_job() -> None:
 
 
 def test_cache_corruption_clears_before_rerun() -> None:
-    plan = plan_run(RUN, [(job(1), diag("cache_corruption", "clear-cache"))], config=CONFIG, max_retries=3, pull_request=None)
+    plan = plan_run(
+        RUN, [(job(1), diag("cache_corruption", "clear-cache"))], config=CONFIG, max_retries=3, pull_request=None
+    )
     assert [s.action for s in plan.steps] == ["clear-cache", "rerun-failed-jobs"]
 
 
@@ -163,7 +175,9 @@ def test_one_escalation_per_signature() -> None:
 
 
 def test_backoff_grows_and_is_capped() -> None:
-    cfg = replace(CONFIG, retry=RetryPolicy(max_retries=5, backoff_seconds=30, backoff_factor=2.0, max_backoff_seconds=100))
+    cfg = replace(
+        CONFIG, retry=RetryPolicy(max_retries=5, backoff_seconds=30, backoff_factor=2.0, max_backoff_seconds=100)
+    )
     assert [backoff_delay(cfg, a, None) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
     assert backoff_delay(cfg, 1, 90) == 90  # a strategy's own delay (e.g. a pull rate limit) wins
 

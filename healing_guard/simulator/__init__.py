@@ -1,0 +1,51 @@
+"""A stateful fake of the GitHub REST API, served over real HTTP on 127.0.0.1.
+
+Used by the test-suite (PyGithub pointed at ``FakeGitHub.url``) and by ``healing-guard demo``.
+Standard library only.  It implements the 33 operations the guard calls (the same set as
+``github-ci-endpoints.openapi.json`` in the shared corpus), with GitHub's payload shapes, status
+codes, error documents, pagination ``Link`` headers, rate-limit headers, token permissions,
+302 log redirects to short-lived pre-signed URLs, and re-runs as new attempts of a run.
+
+Public API::
+
+    from healing_guard.simulator import FakeGitHub
+
+    with FakeGitHub(owner="octo-org", repo="octo-repo") as gh:      # token "ghs_fake_token"
+        run = gh.add_run(name="CI", head_branch="feature/x", conclusion="failure")
+        job = gh.add_job(run["id"], "test (3.11)", conclusion="failure", log="...",
+                         steps=[("Set up job", "success"), ("Run pytest", "failure")])
+        gh.add_cache("pip-Linux-abc", ref="refs/heads/main", size_in_bytes=1234)
+        gh.add_pull(number=7, head_ref="feature/x", title="Fix")
+        gh.add_file("requirements.txt", "requests\\n")
+        gh.set_rerun_outcome(run["id"], "success", after_polls=1)   # how a re-run ends
+        gh.inject("GET", r"/actions/jobs/\\d+$", 502, skip=1)          # 2nd job read fails
+        gh.inject_rate_limit("POST", r"/issues$", kind="secondary", status=429)
+        ...                                                           # run the client
+        gh.writes(); gh.requests; gh.issues; gh.comments; gh.caches; gh.pulls; gh.refs
+        gh.blob_fetches; gh.errors
+
+Modules: ``server`` (``FakeGitHub``, the thread), ``dispatcher`` (auth, faults, rate limit,
+routing pipeline), ``routing`` (route table, permissions), ``routes_actions`` and
+``routes_repo`` (the operations), ``objects`` (GitHub-shaped payloads), ``state`` (the
+re-run/git/issue model), ``records`` (its dataclasses), ``logs`` (log text and run-log zips),
+``faults``, ``recording``, ``protocol`` (responses, errors, pagination).
+"""
+
+from __future__ import annotations
+
+from healing_guard.simulator.faults import Fault
+from healing_guard.simulator.logs import timestamp_log
+from healing_guard.simulator.recording import RecordedRequest
+from healing_guard.simulator.records import BlobFetch
+from healing_guard.simulator.server import DEFAULT_PERMISSIONS, DEFAULT_TOKEN, FakeGitHub, StepSpec
+
+__all__ = [
+    "DEFAULT_PERMISSIONS",
+    "DEFAULT_TOKEN",
+    "BlobFetch",
+    "FakeGitHub",
+    "Fault",
+    "RecordedRequest",
+    "StepSpec",
+    "timestamp_log",
+]
