@@ -170,7 +170,7 @@ class GuardConfig:
 
 def _branch_name(ref: str) -> str:
     ref = ref.strip()
-    return ref[len("refs/heads/"):] if ref.startswith("refs/heads/") else ref
+    return ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
 
 
 @dataclass(frozen=True)
@@ -252,8 +252,11 @@ def load_config(path: Path | None, *, catalogue: Catalogue) -> LoadedConfig:
     if data is None:
         return LoadedConfig(GuardConfig.default(), catalogue, source=path)
     if not isinstance(data, dict):
-        raise ConfigError(f"the config must be a mapping of settings (key: value), got {_describe(data)}",
-                          file=file, line=lines.get((), 1))
+        raise ConfigError(
+            f"the config must be a mapping of settings (key: value), got {_describe(data)}",
+            file=file,
+            line=lines.get((), 1),
+        )
 
     problems, warnings = _validate(data, lines, file)
     if problems:
@@ -276,20 +279,23 @@ def _read(path: Path, file: str) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"the file is {size} bytes; a config file can be at most 1 MiB "
-                              f"({MAX_CONFIG_BYTES} bytes)", file=file)
+            raise ConfigError(
+                f"the file is {size} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from exc
     if len(raw) > MAX_CONFIG_BYTES:  # it grew after the stat
-        raise ConfigError(f"the file is {len(raw)} bytes; a config file can be at most 1 MiB "
-                          f"({MAX_CONFIG_BYTES} bytes)", file=file)
+        raise ConfigError(
+            f"the file is {len(raw)} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"not valid UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8",
-                          file=file, line=line) from exc
+        raise ConfigError(
+            f"not valid UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8", file=file, line=line
+        ) from exc
 
 
 # --------------------------------------------------------------------------------------------
@@ -320,8 +326,9 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[JsonPath, int]] | None:
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         char = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
-        raise ConfigError(f"not valid YAML: the control character U+{char:04X} is not allowed in a YAML file",
-                          file=file, line=line) from exc
+        raise ConfigError(
+            f"not valid YAML: the control character U+{char:04X} is not allowed in a YAML file", file=file, line=line
+        ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=file) from exc
     finally:
@@ -343,8 +350,7 @@ class _Composer:
         self.lines[path] = line
         self.count += 1
         if self.count > _MAX_NODES:
-            raise ConfigError("the document expands to too many values (nested aliases?)",
-                              file=self.file, line=line)
+            raise ConfigError("the document expands to too many values (nested aliases?)", file=self.file, line=line)
         if isinstance(node, yaml.ScalarNode):
             return self.loader.construct_object(node)
         if id(node) in self.active:
@@ -353,8 +359,7 @@ class _Composer:
         try:
             if isinstance(node, yaml.SequenceNode):
                 self._check_tag(node, _SEQ_TAG, "list")
-                return [self.build(item, (*path, i), item.start_mark.line + 1)
-                        for i, item in enumerate(node.value)]
+                return [self.build(item, (*path, i), item.start_mark.line + 1) for i, item in enumerate(node.value)]
             if isinstance(node, yaml.MappingNode):
                 self._check_tag(node, _MAP_TAG, "mapping")
                 return self._mapping(node, path)
@@ -365,16 +370,18 @@ class _Composer:
 
     def _check_tag(self, node: yaml.Node, expected: str, what: str) -> None:
         if node.tag != expected:
-            raise ConfigError(f"the YAML tag {node.tag} is not supported here; write a plain {what}",
-                              file=self.file, line=node.start_mark.line + 1)
+            raise ConfigError(
+                f"the YAML tag {node.tag} is not supported here; write a plain {what}",
+                file=self.file,
+                line=node.start_mark.line + 1,
+            )
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
         seen: dict[str, int] = {}
         for key_node, _ in node.value:
             line = key_node.start_mark.line + 1
             if not isinstance(key_node, yaml.ScalarNode):
-                raise ConfigError("a key must be a plain name, not a list or mapping",
-                                  file=self.file, line=line)
+                raise ConfigError("a key must be a plain name, not a list or mapping", file=self.file, line=line)
             if key_node.tag == _MERGE_TAG:
                 continue
             name = key_node.value
@@ -383,7 +390,9 @@ class _Composer:
                 raise ConfigError(
                     f"{where}: duplicate key (first set on line {seen[name]}); YAML would silently keep only "
                     "the last one, so remove one of them",
-                    file=self.file, line=line)
+                    file=self.file,
+                    line=line,
+                )
             seen[name] = line
         self.loader.flatten_mapping(node)  # resolves merge keys (<<); explicit keys come last and win
         result: dict[str, Any] = {}
@@ -401,8 +410,7 @@ def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ConfigError:
     elif problem.startswith("expected <block end>"):
         text = "bad indentation: this line does not line up with the keys or items before it"
     elif problem == "mapping values are not allowed here":
-        text = ("unexpected ':' here: is this line indented too far, or does a value containing ': ' "
-                "need quotes?")
+        text = "unexpected ':' here: is this line indented too far, or does a value containing ': ' need quotes?"
     elif exc.context == "expected a single document in the stream":
         text = "the file holds more than one YAML document (---); keep one"
     else:
@@ -536,10 +544,22 @@ def _expectation(schema: Mapping[str, Any]) -> str:
     return "is not valid"
 
 
-_VALUE_KEYWORDS = frozenset({
-    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf",
-    "pattern", "minLength", "maxLength", "format",
-})
+_VALUE_KEYWORDS = frozenset(
+    {
+        "type",
+        "enum",
+        "const",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "pattern",
+        "minLength",
+        "maxLength",
+        "format",
+    }
+)
 
 
 def _validate(
@@ -625,8 +645,7 @@ def _unknown_keys(
 
 
 class _Builder:
-    def __init__(self, data: Mapping[str, Any], lines: Mapping[JsonPath, int], file: str,
-                 catalogue: Catalogue) -> None:
+    def __init__(self, data: Mapping[str, Any], lines: Mapping[JsonPath, int], file: str, catalogue: Catalogue) -> None:
         self.data = data
         self.lines = lines
         self.file = file
@@ -678,11 +697,17 @@ class _Builder:
         )
         if retry.max_backoff_seconds < retry.backoff_seconds:
             if "max_backoff_seconds" in r:
-                self.problem(("retry", "max_backoff_seconds"), f"must be at least retry.backoff_seconds "
-                             f"({retry.backoff_seconds}), got {retry.max_backoff_seconds}")
+                self.problem(
+                    ("retry", "max_backoff_seconds"),
+                    f"must be at least retry.backoff_seconds "
+                    f"({retry.backoff_seconds}), got {retry.max_backoff_seconds}",
+                )
             else:
-                self.problem(("retry", "backoff_seconds"), f"must be at most retry.max_backoff_seconds "
-                             f"({retry.max_backoff_seconds}), got {retry.backoff_seconds}; raise that too")
+                self.problem(
+                    ("retry", "backoff_seconds"),
+                    f"must be at most retry.max_backoff_seconds "
+                    f"({retry.max_backoff_seconds}), got {retry.backoff_seconds}; raise that too",
+                )
         return retry
 
     def _overrides(self, raw: Mapping[str, Any], custom_ids: set[str]) -> dict[str, StrategyOverride]:
@@ -694,11 +719,16 @@ class _Builder:
             if sid not in known and sid in self.catalogue.retired:
                 target = self.catalogue.retired[sid]
                 if target in raw or target not in known:
-                    self._warn(path, f"strategy {sid} was retired; its settings are ignored (use {target})",
-                               suggestion=target)
+                    self._warn(
+                        path, f"strategy {sid} was retired; its settings are ignored (use {target})", suggestion=target
+                    )
                     continue
-                self._warn(path, f"strategy {sid} was retired and replaced by {target}; the settings "
-                                 f"apply to {target}: rename the key", suggestion=target)
+                self._warn(
+                    path,
+                    f"strategy {sid} was retired and replaced by {target}; the settings "
+                    f"apply to {target}: rename the key",
+                    suggestion=target,
+                )
             elif sid not in known:
                 wanted = sid.strip().lower().replace("_", "-").replace(" ", "-")
                 close = difflib.get_close_matches(wanted, sorted(known), n=3, cutoff=0.6)
@@ -718,8 +748,9 @@ class _Builder:
 
     def _warn(self, path: JsonPath, message: str, *, suggestion: str | None = None) -> None:
         where = _dotted(path)
-        self.warnings.append(ConfigWarning(f"{where}: {message}", self.file, _line_of(self.lines, path),
-                                           where, suggestion))
+        self.warnings.append(
+            ConfigWarning(f"{where}: {message}", self.file, _line_of(self.lines, path), where, suggestion)
+        )
 
     def _custom_strategies(self, items: Sequence[Mapping[str, Any]]) -> list[Strategy]:
         out: list[Strategy] = []
@@ -728,8 +759,7 @@ class _Builder:
             path: JsonPath = ("custom_strategies", index)
             sid = str(item["id"])
             if sid in first_line:
-                self.problem((*path, "id"),
-                             f"duplicate strategy id {sid} (first defined on line {first_line[sid]})")
+                self.problem((*path, "id"), f"duplicate strategy id {sid} (first defined on line {first_line[sid]})")
                 continue
             first_line[sid] = _line_of(self.lines, path)
             try:
@@ -813,4 +843,4 @@ def _strip_catalogue_prefix(exc: CatalogueError) -> str:
     text = str(exc)
     parts = (f"file {exc.file}" if exc.file else "", f"strategy {exc.strategy!r}" if exc.strategy else "")
     prefix = ", ".join(p for p in parts if p) + ": "
-    return text[len(prefix):] if text.startswith(prefix) else text
+    return text[len(prefix) :] if text.startswith(prefix) else text
