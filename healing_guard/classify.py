@@ -36,7 +36,7 @@ class _Candidate:
     key: tuple[int, int, int, int]
 
 
-def _root_hit(entry: StrategyHits, failed_step: str | None) -> tuple[Hit, tuple[int, int, int, int]]:
+def _root_hit(entry: StrategyHits, failed_steps: frozenset[str | None]) -> tuple[Hit, tuple[int, int, int, int]]:
     """The hit that stands for this strategy, and the key that ranks it against the others.
 
     Rank, highest first: a specific strategy on a real error line (not a warning, not the runner's
@@ -46,7 +46,7 @@ def _root_hit(entry: StrategyHits, failed_step: str | None) -> tuple[Hit, tuple[
     """
     strong = [h for h in entry.hits if not h.weak]
     pool = strong or entry.hits
-    in_step = [h for h in pool if failed_step is not None and h.step == failed_step]
+    in_step = [h for h in pool if h.step in failed_steps and h.step is not None]
     root = (in_step or pool)[0]
     if entry.strategy.is_generic:
         tier = -1 if "noise" in entry.strategy.tags else 0
@@ -66,19 +66,17 @@ class Classifier:
         return self.diagnose_scan(self.scanner.scan(source))
 
     def diagnose_scan(self, scan: ScanResult) -> Diagnosis:
-        failed_step = scan.failed_step
-        if failed_step is None and scan.job is not None and len(scan.steps) == 0:
-            failed_step = None
+        failed_steps = scan.failed_step_names
         candidates = []
         for entry in scan.matched.values():
             if not entry.hits:
                 continue
-            root, key = _root_hit(entry, failed_step)
+            root, key = _root_hit(entry, failed_steps)
             candidates.append(_Candidate(entry, root, key))
         candidates.sort(key=lambda c: c.key, reverse=True)
         warnings = ("the log has bytes that are not valid UTF-8; they were replaced",) if scan.invalid_utf8 else ()
         if not candidates or candidates[0].entry.strategy.is_generic:
-            return self._unknown(scan, candidates, failed_step, warnings)
+            return self._unknown(scan, candidates, warnings)
         best = candidates[0]
         strategy = best.entry.strategy
         params = self._params(best, scan)
@@ -86,14 +84,14 @@ class Classifier:
         confidence = strategy.confidence
         if best.key[0] == 1:
             confidence *= 0.6
-        if failed_step is not None and best.key[1] == 0:
+        if failed_steps and best.key[1] == 0:
             confidence *= 0.8
         if strategy.id in scan.indicated:
             confidence = min(0.99, confidence + 0.05)
         rivals = [c for c in candidates[1:] if c.key[0] == 2 and c.entry.strategy.category != strategy.category]
         if rivals and rivals[0].key[2] >= strategy.priority:
             confidence *= 0.9
-        step = best.root.step if best.root.step is not None else failed_step
+        step = best.root.step if best.key[1] == 1 or not failed_steps else scan.failed_step
         return Diagnosis(
             category=strategy.category,
             confidence=round(confidence, 2),
@@ -101,7 +99,7 @@ class Classifier:
             strategy=strategy.id,
             params=params,
             evidence=evidence,
-            failed_step=_step_label(scan, failed_step or step),
+            failed_step=_step_label(scan, step),
             signature=signature(strategy.id, best.root.text, params),
             secondary=_secondary(candidates[1:], strategy.id),
             remediation=_render_remediation(strategy.remediation, params),
@@ -118,15 +116,15 @@ class Classifier:
                 tests.append(t)
         if tests:
             params["tests"] = tests
-        if scan.exit_code is not None and "exit_code" not in params:
-            params["exit_code"] = scan.exit_code
+        code = scan.exit_code_of(best.root.step)
+        if code is not None and "exit_code" not in params:
+            params["exit_code"] = code
         return params
 
     def _unknown(
         self,
         scan: ScanResult,
         candidates: list[_Candidate],
-        failed_step: str | None,
         warnings: tuple[str, ...],
     ) -> Diagnosis:
         """Nothing specific matched: our best guess at the error line, with low confidence."""
@@ -160,7 +158,7 @@ class Classifier:
             strategy=sid,
             params=params,
             evidence=evidence,
-            failed_step=_step_label(scan, failed_step or (evidence[0:1] and _step_of(scan, evidence[0].line)) or None),
+            failed_step=_step_label(scan, scan.failed_step or (_step_of(scan, evidence[0].line) if evidence else None)),
             signature=signature(sid, guess.text if guess else "", {}),
             secondary=_secondary([c for c in candidates if not c.entry.strategy.is_generic], sid),
             remediation=remediation,

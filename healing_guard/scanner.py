@@ -35,11 +35,11 @@ _STRUCTURE = (
     r"^Post job cleanup\.",
     r"^Cleaning up orphan processes",
 )
-_PREAMBLE = re.compile(rb"(?m)^(?:Current runner version|Runner name:|##\[group\]Operating System)")
+_PREAMBLE = re.compile(rb"(?m)^(?:" + _TS + rb")?(?:Current runner version|Runner name:|##\[group\]Operating System)")
 _GROUP = re.compile(r"^##\[group\](?P<title>.*)")
 _EXIT = re.compile(r"^##\[error\]Process completed with exit code (?P<code>-?\d+)")
 _WEAK_LINE = re.compile(
-    r"^(?:##\[warning\]|::warning|\[WARN(?:ING)?\]|npm WARN|WARN(?:ING)?[:\s]|(?i:warning):|\s*(?i:warning)\b)"
+    r"^(?:##\[warning\]|::warning|\[WARN(?:ING)?\]|npm (?i:warn)\b|WARN(?:ING)?[:\s]|(?i:warning):|\s*(?i:warning)\b)"
 )
 SETUP_STEP = "Set up job"
 POST_STEP = "Post job cleanup"
@@ -86,12 +86,26 @@ class ScanResult:
     job: str | None = None
 
     @property
+    def failed_step_names(self) -> frozenset[str | None]:
+        """Steps that ended with the runner's exit-code error (cleanup steps aside)."""
+        real = {f[1] for f in self.failed_steps if not is_noise_step(f[1])}
+        return frozenset(real or {f[1] for f in self.failed_steps})
+
+    def exit_code_of(self, step: str | None) -> int | None:
+        codes = [f[2] for f in self.failed_steps if f[1] == step]
+        return codes[-1] if codes else (self.failed_steps[-1][2] if self.failed_steps else None)
+
+    @property
     def exit_code(self) -> int | None:
-        return self.failed_steps[0][2] if self.failed_steps else None
+        return self.failed_steps[-1][2] if self.failed_steps else None
 
     @property
     def failed_step(self) -> str | None:
-        return self.failed_steps[0][1] if self.failed_steps else None
+        """The first step that failed, when no error line names one (later ones may be cleanup
+        steps running ``if: always()``)."""
+        real = [f for f in self.failed_steps if not is_noise_step(f[1])]
+        chosen = real or self.failed_steps
+        return chosen[0][1] if chosen else None
 
 
 class Scanner:
@@ -124,6 +138,8 @@ class Scanner:
         full_format = False
         first = True
         line_base = 0  # lines before this block
+        partial = False  # whether the last block ended inside a line
+        column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
         for raw in iter_blocks(stream):
             result.bytes += len(raw)
@@ -140,7 +156,7 @@ class Scanner:
                 first = False
             changes: deque[tuple[int, str]] = deque()
             if full_format:
-                changes = self._full_steps(block, line_base, result)
+                changes, column = self._full_steps(block, line_base, result, column)
                 block = _FULL_LINE.sub(b"", block)
             elif timestamped:
                 block = _TS_LINE.sub(b"", block)
@@ -152,14 +168,14 @@ class Scanner:
                 except UnicodeDecodeError:
                     result.invalid_utf8 = True
             step = self._scan_block(block, line_base, step, changes, result, full_format)
-            nlines = block.count(b"\n")
-            if not block.endswith(b"\n"):
-                nlines += 1
             self._keep_tail(block, line_base, tail)
-            line_base += nlines
+            # only complete lines count here: a block that does not end with a newline is the last one,
+            # or a piece of a line too long to hold whose rest starts the next block
+            line_base += block.count(b"\n")
+            partial = not block.endswith(b"\n")
         if first:
             check_text(b"", source.name)
-        result.lines = line_base
+        result.lines = line_base + (1 if partial else 0)
         result.tail = list(tail)
         return result
 
@@ -172,10 +188,15 @@ class Scanner:
         return raw
 
     @staticmethod
-    def _full_steps(block: bytes, line_base: int, result: ScanResult) -> deque[tuple[int, str]]:
-        """Step changes of a ``gh run view --log`` style log (job<TAB>step<TAB>line)."""
+    def _full_steps(
+        block: bytes, line_base: int, result: ScanResult, last: str | None
+    ) -> tuple[deque[tuple[int, str]], str | None]:
+        """Step changes of a ``gh run view --log`` style log (job<TAB>step<TAB>line).
+
+        ``last`` is the step column of the line before this block (not the last entry of
+        ``result.steps``, which also gets ``##[group]Run`` and cleanup markers).
+        """
         changes: deque[tuple[int, str]] = deque()
-        last = result.steps[-1][1] if result.steps else None
         pos = 0
         line = line_base + 1
         for m in _FULL_LINE.finditer(block):
@@ -186,13 +207,13 @@ class Scanner:
                 changes.append((line, name))
                 result.steps.append((line, name))
                 last = name
-        return changes
+        return changes, last
 
     @staticmethod
     def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine]) -> None:
-        lines = block.rstrip(b"\n").split(b"\n")[-20:]
-        total = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
-        start = line_base + total - len(lines) + 1
+        body = block.rstrip(b"\n")  # trailing blank lines are not kept, but they still count
+        lines = body.split(b"\n")[-20:]
+        start = line_base + body.count(b"\n") + 1 - len(lines) + 1
         for i, raw in enumerate(lines):
             text = raw.decode("utf-8", "replace").rstrip()
             if text:
