@@ -50,8 +50,12 @@ def _root_hit(entry: StrategyHits, failed_steps: frozenset[str | None]) -> tuple
     root = (in_step or pool)[0]
     if entry.strategy.is_generic:
         tier = -1 if "noise" in entry.strategy.tags else 0
+    elif strong:
+        tier = 2
     else:
-        tier = 2 if strong else 1
+        # a warning (or a line in set-up/cleanup) outside the failed step never outranks an
+        # error line inside it, not even a catch-all one
+        tier = 1 if in_step or not failed_steps else 0
     return root, (tier, 1 if in_step else 0, entry.strategy.priority, -root.line)
 
 
@@ -109,6 +113,8 @@ class Classifier:
 
     def _params(self, best: _Candidate, scan: ScanResult) -> dict[str, object]:
         params: dict[str, object] = {k: v for k, v in best.root.groups.items() if k != "test"}
+        for k, v in scan.indicator_params.get(best.entry.strategy.id, {}).items():
+            params.setdefault(k, v)
         tests: list[str] = []
         for hit in best.entry.hits:
             t = hit.groups.get("test")
@@ -130,15 +136,17 @@ class Classifier:
         """Nothing specific matched: our best guess at the error line, with low confidence."""
         guess: EvidenceLine | None = None
         evidence: tuple[EvidenceLine, ...] = ()
+        generic_params: dict[str, str] = {}
         confidence = 0.1
         generic = [c for c in candidates if c.entry.strategy.is_generic]
         if generic:
             best = generic[0]
             guess = EvidenceLine(best.root.line, best.root.text)
             evidence = _evidence(best.root, best.entry.hits)
-            confidence = 0.3 if best.key[0] == 2 else 0.2
+            confidence = 0.3 if best.key[1] == 1 else 0.2
             sid = best.entry.strategy.id
-            remediation = best.entry.strategy.remediation
+            generic_params = {k: v for k, v in best.root.groups.items() if k != "exit_code"}
+            remediation = _render_remediation(best.entry.strategy.remediation, generic_params)
             risk = best.entry.strategy.risk.value
         else:
             tail = [e for e in scan.tail if _ERRORISH.search(e.text)] or scan.tail
@@ -148,7 +156,7 @@ class Classifier:
             sid = "unknown"
             remediation = Remediation("escalate", "No known failure pattern matched; a person should look at the log.")
             risk = Risk.HIGH.value
-        params: dict[str, object] = {}
+        params: dict[str, object] = dict(generic_params) if generic else {}
         if scan.exit_code is not None:
             params["exit_code"] = scan.exit_code
         return Diagnosis(

@@ -93,16 +93,32 @@ class Executor:
     # -- handlers ------------------------------------------------------------------------------
 
     def _clear_cache(self, step: PlannedStep) -> None:
+        """Delete the corrupt cache on the run's ref; a key restored from another ref (the base
+        branch of a pull request, say) is deleted there too, unless that ref is protected."""
         ref = self._cache_ref()
         keys: list[str] = []
         for job_id in step.jobs:
             key = self._job(job_id).diagnosis.params.get("key")
-            if isinstance(key, str) and key:
+            if isinstance(key, str) and key and key not in keys:
                 keys.append(key)
         if not keys:
             keys = sorted({c.key for c in self.provider.list_caches(ref=ref)})
-        deleted = sum(self.provider.delete_cache(k, ref) for k in keys)
-        self._record("clear-cache", "done", f"deleted {deleted} cache(s) on {ref}: {', '.join(keys) or 'none found'}")
+            self._record("clear-cache", "done", self._delete(keys, [ref]))
+            return
+        notes: list[str] = []
+        for key in keys:
+            elsewhere = {c.ref for c in self.provider.list_caches(key=key) if c.key == key and c.ref != ref}
+            refs = [ref, *sorted(elsewhere)]
+            allowed = [r for r in refs if r == ref or not self.config.is_protected(r)]
+            kept = [r for r in refs if r not in allowed]
+            notes.append(self._delete([key], allowed))
+            if kept:
+                notes.append(f"left {key} on protected {', '.join(kept)}")
+        self._record("clear-cache", "done", "; ".join(notes))
+
+    def _delete(self, keys: list[str], refs: list[str]) -> str:
+        deleted = sum(self.provider.delete_cache(k, r) for k in keys for r in refs)
+        return f"deleted {deleted} cache(s) for {', '.join(keys) or 'no key'} on {', '.join(refs)}"
 
     def _rerun_failed_jobs(self, step: PlannedStep) -> None:
         if step.delay_seconds:

@@ -79,6 +79,7 @@ class ScanResult:
     bytes: int = 0
     matched: dict[str, StrategyHits] = field(default_factory=dict)
     indicated: set[str] = field(default_factory=set)
+    indicator_params: dict[str, dict[str, str]] = field(default_factory=dict)
     failed_steps: list[tuple[int, str | None, int]] = field(default_factory=list)
     steps: list[tuple[int, str]] = field(default_factory=list)
     tail: list[EvidenceLine] = field(default_factory=list)
@@ -288,6 +289,13 @@ class Scanner:
             ind = self._any_indicator.get(s.id)
             if ind is not None and s.id not in result.indicated and ind.match(text):
                 result.indicated.add(s.id)
+                for p in s.indicators:
+                    im = p.match(text)
+                    if im:
+                        found = {k: v for k, v in im.groupdict().items() if v}
+                        if found:
+                            result.indicator_params[s.id] = found
+                        break
             if not self._any[s.id].match(text):
                 continue
             if any(x.search(text) for x in s.exclude):
@@ -305,7 +313,7 @@ class Scanner:
             if len(entry.hits) >= MAX_HITS_PER_STRATEGY:
                 continue
             if weak is None:
-                weak = bool(_WEAK_LINE.match(text)) or is_noise_step(step)
+                weak = bool(_WEAK_LINE.match(text)) or (is_noise_step(step) and not text.startswith("##[error]"))
             if after is None:
                 after = _lines_after(block, eol, line)
             entry.hits.append(Hit(line, text, step, groups, weak, after))

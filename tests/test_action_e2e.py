@@ -249,6 +249,7 @@ def test_cache_corruption_clears_the_key_then_reruns(gh: FakeGitHub, tmp_path: P
     posts = paths(gh, "POST")
     assert any(p.endswith("/rerun-failed-jobs") for p in posts)
     assert result.outputs["action"].split(",")[:2] == ["clear-cache", "rerun"]
+    assert "left pip-Linux-3f2a9c on protected refs/heads/main" in result.summary
 
 
 def test_missing_python_module_opens_a_fix_pull_request(gh: FakeGitHub, tmp_path: Path) -> None:
