@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from jinja2.sandbox import SandboxedEnvironment
@@ -221,7 +221,7 @@ def _secondary(candidates: Iterable[_Candidate], primary: str) -> tuple[Secondar
     return tuple(out[:MAX_SECONDARY])
 
 
-def _render_remediation(rem: Remediation, params: dict[str, object]) -> Remediation:
+def _render_remediation(rem: Remediation, params: Mapping[str, object]) -> Remediation:
     try:
         text = _JINJA.from_string(rem.description).render(**params)
     except Exception:  # a template error must never hide a diagnosis
