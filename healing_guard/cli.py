@@ -33,17 +33,24 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     failed = False
     for path in args.paths:
         try:
-            for source in expand(path):
-                diagnoses.append(classifier.diagnose(source))
+            sources = expand(path)
         except LogInputError as exc:
             print(f"healing-guard: error: {exc}", file=sys.stderr)
             failed = True
+            continue
+        for source in sources:  # one unreadable log in an archive does not hide the others
+            try:
+                diagnoses.append(classifier.diagnose(source))
+            except LogInputError as exc:
+                print(f"healing-guard: error: {exc}", file=sys.stderr)
+                failed = True
     for d in diagnoses:
         for w in d.warnings:
             print(f"healing-guard: warning: {d.source}: {w}", file=sys.stderr)
     if diagnoses:
         if args.format == "json":
-            print(render.to_json(diagnoses))
+            # the shape follows the request: an array for several paths even when some failed
+            print(render.to_json(diagnoses, array=len(args.paths) > 1))
         elif args.format == "markdown":
             sys.stdout.write(render.to_markdown(diagnoses))
         else:
@@ -99,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "config", None) and not Path(args.config).exists():
+        # the Action treats a missing config as "defaults"; a file named on the command line must exist
+        parser.error(f"--config {args.config}: no such file")
     try:
         code: int = args.func(args)
         return code

@@ -10,6 +10,7 @@ import io
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ from .errors import LogInputError
 _JOB_FILE = re.compile(r"^(?P<n>\d+)_(?P<job>.+)\.txt$")
 _STEP_FILE = re.compile(r"^(?P<n>\d+)_(?P<step>.+)\.txt$")
 _SNIFF = 64 * 1024
+#: A line longer than this is handed on in pieces rather than held in memory whole.
+MAX_LINE_BYTES = 64 << 20
+#: What reading or opening a (possibly compressed or archived) log can raise for bad input.
+_READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,11 @@ class LogInput:
     step: str | None = None
 
     def open(self) -> BinaryIO:
-        return self.opener()
+        try:
+            return self.opener()
+        except (*_READ_ERRORS, KeyError, RuntimeError, NotImplementedError) as exc:
+            # a zip member with a broken header, an encrypted or unsupported one, a file gone since
+            raise LogInputError(f"{self.name}: cannot be opened ({exc})") from exc
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -94,7 +103,13 @@ def expand(path: str) -> list[LogInput]:
     """The logs a command-line PATH stands for ('-' is standard input)."""
     if path == "-":
         data = sys.stdin.buffer
-        return [LogInput("<stdin>", lambda: data)]
+
+        def stdin() -> BinaryIO:
+            if data.closed:  # the scanner closes what it read
+                raise LogInputError("<stdin>: standard input was already read (is '-' given twice?)")
+            return data
+
+        return [LogInput("<stdin>", stdin)]
     p = Path(path)
     if p.is_dir():
         raise LogInputError(f"{path}: is a folder; pass a log file, a .gz, a run-logs .zip or '-'")
@@ -128,16 +143,22 @@ def iter_blocks(stream: BinaryIO, size: int = 4 << 20) -> Iterator[bytes]:
     while True:
         try:
             block = stream.read(size)
-        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+        except _READ_ERRORS as exc:
             raise LogInputError(f"reading the log failed: {exc}") from exc
         if not block:
             break
         block = carry + block
         cut = block.rfind(b"\n")
         if cut < 0:
-            if len(block) > 64 << 20:  # a pathological single line: hand it on rather than grow forever
-                yield block
-                carry = b""
+            cr = block.rfind(b"\r", 0, len(block) - 1)  # a CR with something after it ends a line
+            if cr >= 0:
+                carry = block[cr + 1 :]
+                yield block[: cr + 1]
+            elif len(block) > MAX_LINE_BYTES:  # a pathological single line: hand it on rather than grow forever
+                # keep a final CR back: it may be the first half of a CRLF split between two reads
+                keep = 1 if block.endswith(b"\r") else 0
+                yield block[: len(block) - keep]
+                carry = block[len(block) - keep :]
             else:
                 carry = block
             continue

@@ -41,8 +41,9 @@ def evidence_block(evidence: Sequence[EvidenceLine]) -> str:
     return code_fence(body)
 
 
-def to_json(diagnoses: Sequence[Diagnosis]) -> str:
-    if len(diagnoses) == 1:
+def to_json(diagnoses: Sequence[Diagnosis], *, array: bool = False) -> str:
+    """An object for one diagnosis, an array for several; ``array=True`` asks for an array of one."""
+    if not array and len(diagnoses) == 1:
         return json.dumps(diagnoses[0].to_dict(), indent=2, ensure_ascii=False)
     return json.dumps([d.to_dict() for d in diagnoses], indent=2, ensure_ascii=False)
 
@@ -73,13 +74,14 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
     out: list[str] = []
     for d in diagnoses:
         risk_colour = {"low": "green", "medium": "yellow", "high": "red"}.get(d.risk, "bold")
-        out.append(c(d.source or "<log>", "bold"))
+        # the source (an archive member's name) and the step (a log line) are untrusted: no escapes
+        out.append(c(_CONTROL.sub("?", d.source or "<log>"), "bold"))
         out.append(
             f"  category:   {c(d.category, 'bold', 'cyan')}  (confidence {d.confidence:.2f}, "
             f"risk {c(d.risk, risk_colour)})"
         )
         out.append(f"  strategy:   {d.strategy}")
-        out.append(f"  step:       {d.failed_step or 'unknown'}")
+        out.append(f"  step:       {_CONTROL.sub('?', d.failed_step or 'unknown')}")
         if d.params:
             shown = ", ".join(f"{k}={v}" for k, v in d.params.items())
             out.append(f"  params:     {_CONTROL.sub('?', shown)}")

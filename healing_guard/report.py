@@ -11,6 +11,7 @@ import json
 import secrets
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -18,7 +19,7 @@ from actions_toolkit.command import Command
 from actions_toolkit.file_command import prepare_key_value_message
 
 from .render import jinja_env
-from .results import GuardResult
+from .results import GuardResult, JobResult
 from .sanitize import Redactor, safe_log_text, truncate
 from .settings import OUTPUTS, Settings
 
@@ -61,6 +62,33 @@ def outputs(result: GuardResult, redact: Redactor) -> dict[str, str]:
     return {k: safe_log_text(v, redact) for k, v in values.items()}
 
 
+def _within_budget(result: GuardResult, budget: int) -> GuardResult:
+    """``result`` with the evidence of the jobs that would land past the cut left out.
+
+    The summary is cut at ``budget`` anyway; rendering (and redacting) megabytes of evidence that
+    cannot be shown would only cost time. Every job keeps its row in the table.
+    """
+    used = 0
+    results: list[JobResult] = []
+    for r in result.results:
+        if used >= budget:
+            d = replace(r.diagnosis, evidence=(), params={}, secondary=())
+            results.append(replace(r, diagnosis=d, notes=[]))
+            continue
+        used += sum(len(e.text) + 10 for e in r.diagnosis.evidence) + len(json.dumps(r.diagnosis.params, default=str))
+        results.append(r)
+    return result if used < budget else replace(result, results=results)
+
+
+def _truncate_utf8(text: str, limit: int, marker: str) -> str:
+    """``text`` cut so that it takes at most ``limit`` bytes as UTF-8 (GitHub's limits are in bytes)."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    room = max(0, limit - len(marker.encode("utf-8")))
+    return data[:room].decode("utf-8", "ignore") + marker
+
+
 class Reporter:
     """Writes one result to the places the runner reads."""
 
@@ -70,7 +98,10 @@ class Reporter:
         self.stream = stream or sys.stdout
 
     def _command(self, name: str, properties: Mapping[str, Any], message: str) -> None:
-        self.stream.write(str(Command(name, dict(properties), message)) + "\n")
+        # like @actions/core, leave out unset properties rather than send "file=,line="; a title
+        # can carry a job name, so property values are redacted like the message
+        props = {k: self.redact(v) if isinstance(v, str) else v for k, v in properties.items() if v not in (None, "")}
+        self.stream.write(str(Command(name, props, message)) + "\n")
 
     def mask(self, value: str) -> None:
         if value:
@@ -146,8 +177,8 @@ class Reporter:
                 fh.write(prepare_key_value_message(name, value) + "\n")
 
     def summary(self, result: GuardResult) -> str:
-        text = jinja_env().get_template("summary.md.j2").render(res=result)
-        return truncate(
+        text = jinja_env().get_template("summary.md.j2").render(res=_within_budget(result, MAX_SUMMARY))
+        return _truncate_utf8(
             self.redact(text), MAX_SUMMARY, "\n\n… (the summary was cut to stay under GitHub's 1 MiB limit)\n"
         )
 

@@ -20,7 +20,9 @@ from collections.abc import Iterable
 ZWSP = "\u200b"
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_CMD = re.compile(r"(?m)^(\s*):(?=:)")
+# The runner reads its output line by line with .NET ReadLine, which ends a line at CR as well as at
+# LF; Unicode line separators are treated as line ends too, to be safe.
+_LINE_CMD = re.compile(r"(?m)(?:^|(?<=[\r\x85\u2028\u2029]))(\s*):(?=:)")
 _LEGACY_CMD = re.compile(r"##\[")
 
 _TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -31,10 +33,16 @@ _TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
     re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
     re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-    re.compile(r"(?i:\bbearer)\s+[A-Za-z0-9._~+/=-]{8,}"),
+    # a token has a digit or an inner symbol, or is long: "bearer authentication." is prose
+    re.compile(
+        r"(?i:\bbearer)\s+(?=[A-Za-z._~+/=-]*[0-9]|[A-Za-z]*[._~+/=-]+[A-Za-z0-9]|[A-Za-z]{20})[A-Za-z0-9._~+/=-]{8,}"
+    ),
     re.compile(r"(?i:\bauthorization:\s*(?:token|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)"),
-    re.compile(r"(?i:\b(?:password|passwd|secret|api[_-]?key|access[_-]?token))\s*[=:]\s*['\"]?[^\s'\"]{6,}"),
+    # DB_PASSWORD=… counts (so no \b before the key); "secret::tests" is a Rust path, not key: value
+    re.compile(
+        r"(?i:(?<![A-Za-z0-9])(?:password|passwd|secret|api[_-]?key|access[_-]?token))\s*[=:](?!:)\s*['\"]?[^\s'\"]{6,}"
+    ),
 )
 
 
@@ -121,7 +129,8 @@ def code_fence(text: str, info: str = "text") -> str:
 
 def plain_markdown(text: object) -> str:
     """Prose that may carry values from a log: no HTML, no pings, no workflow commands."""
-    out = safe_log_text(str(text)).replace("<", "&lt;").replace(">", "&gt;")
+    # & too: an entity such as &#64; or &#35; would render as @ or # and ping after all
+    out = safe_log_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _no_pings(out)
 
 

@@ -1,0 +1,380 @@
+"""``healing-guard`` on the command line: formats, exit codes, colour, stdin, archives, --config.
+
+Exit status: 0 when the analysis ran, 1 when an input could not be read (the readable ones are still
+reported), 2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from healing_guard import cli, load_catalogue
+
+ROOT = Path(__file__).resolve().parent.parent
+INPUTS = ROOT / "tests" / "fixtures" / "inputs"
+TS = "2024-05-14T09:12:33.1234567Z "
+KEYS = {"category", "confidence", "risk", "strategy", "params", "evidence", "failed_step", "signature", "secondary"}
+
+
+def module_log(module: str, step: str = "pytest -q") -> str:
+    return (
+        f"{TS}##[group]Run {step}\n{TS}##[endgroup]\n"
+        f"{TS}E   ModuleNotFoundError: No module named '{module}'\n"
+        f"{TS}##[error]Process completed with exit code 2.\n"
+    )
+
+
+@pytest.fixture
+def logs(tmp_path: Path) -> dict[str, Path]:
+    out = {}
+    for name, module in (("a", "requests"), ("b", "yaml"), ("c", "numpy")):
+        path = tmp_path / f"{name}.log"
+        path.write_text(module_log(module), "utf-8")
+        out[name] = path
+    return out
+
+
+@pytest.fixture(autouse=True)
+def no_colour_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any, str]:
+    code, out, err = run(capsys, "analyze", "--format", "json", *argv)
+    return code, json.loads(out) if out else None, err
+
+
+# --- analyze: formats -----------------------------------------------------------------------------------
+
+
+def test_json_for_one_path_is_one_object_with_the_documented_keys(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path]
+) -> None:
+    code, data, err = run_json(capsys, str(logs["a"]))
+    assert code == 0 and err == ""
+    assert isinstance(data, dict)
+    assert set(data) == KEYS
+    assert data["strategy"] == "python-module-not-found"
+    assert data["category"] == "dependency_missing"
+    assert data["params"] == {"module": "requests", "exit_code": 2}
+    assert data["evidence"][0] == {"line": 3, "text": "E   ModuleNotFoundError: No module named 'requests'"}
+    assert data["failed_step"] == "Run pytest -q"
+    assert isinstance(data["confidence"], float) and isinstance(data["secondary"], list)
+
+
+def test_json_for_several_paths_is_an_array_in_order(capsys: pytest.CaptureFixture[str], logs: dict[str, Path]) -> None:
+    code, data, _ = run_json(capsys, str(logs["c"]), str(logs["a"]), str(logs["b"]))
+    assert code == 0
+    assert [d["params"]["module"] for d in data] == ["numpy", "requests", "yaml"]
+    assert all(set(d) == KEYS for d in data)
+
+
+def test_one_bad_path_among_good_ones(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
+) -> None:
+    missing = tmp_path / "missing.log"
+    code, data, err = run_json(capsys, str(logs["a"]), str(missing), str(logs["b"]))
+    assert code == 1
+    # still an array (several paths were asked for), with the readable logs in order
+    assert [d["params"]["module"] for d in data] == ["requests", "yaml"]
+    assert "missing.log: no such file" in err
+
+
+def test_json_shape_follows_the_request_not_the_failures(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
+) -> None:
+    # two paths asked for, one unreadable: still an array (of one), so scripts can rely on the shape
+    code, data, _ = run_json(capsys, str(tmp_path / "gone.log"), str(logs["b"]))
+    assert code == 1
+    assert isinstance(data, list) and [d["params"]["module"] for d in data] == ["yaml"]
+
+
+def test_unreadable_member_of_an_archive_does_not_hide_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "logs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("1_build.txt", b"")
+        archive.writestr("2_test.txt", module_log("yaml"))
+        archive.writestr("3_lint.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+        archive.writestr("4_docs.txt", module_log("sphinx"))
+    code, data, err = run_json(capsys, str(path))
+    assert code == 1
+    assert [(d["params"]["module"], d["failed_step"]) for d in data] == [
+        ("yaml", "test / Run pytest -q"),
+        ("sphinx", "docs / Run pytest -q"),
+    ]
+    assert "1_build.txt: the log is empty" in err
+    assert "3_lint.txt: this looks like a binary file" in err
+
+
+def test_text_format(capsys: pytest.CaptureFixture[str]) -> None:
+    path = INPUTS / "windows-job.log"
+    code, out, _ = run(capsys, "analyze", str(path))
+    assert code == 0
+    assert out.startswith(str(path) + "\n")
+    assert "category:   dependency_missing" in out
+    assert "step:       Run python -m pytest -q" in out
+    assert "\x1b" not in out  # not a terminal: no colour
+    assert "| E   ModuleNotFoundError: No module named 'yaml'" in out
+
+
+def test_markdown_format(capsys: pytest.CaptureFixture[str], logs: dict[str, Path]) -> None:
+    code, out, _ = run(capsys, "analyze", "--format", "markdown", str(logs["a"]), str(logs["b"]))
+    assert code == 0
+    assert out.count("| Category | `dependency_missing` |") == 2
+    assert "No module named 'requests'" in out and "No module named 'yaml'" in out
+    assert out.index("requests") < out.index("yaml")
+
+
+def test_invalid_utf8_warns_but_diagnoses(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "latin1.log"
+    path.write_bytes(b"caf\xe9 au lait\n" + module_log("requests").encode())
+    code, data, err = run_json(capsys, str(path))
+    assert code == 0
+    assert data["params"]["module"] == "requests"
+    assert "not valid UTF-8" in err
+
+
+# --- analyze: unreadable input and usage errors ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "no such file"), (b"", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00", "binary"), ("dir", "is a folder")],
+    ids=["missing", "empty", "binary", "folder"],
+)
+def test_unreadable_input_exits_1(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content: bytes | str | None, message: str
+) -> None:
+    path = tmp_path / "input"
+    if content == "dir":
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    code, out, err = run(capsys, "analyze", str(path))
+    assert code == 1
+    assert out == ""
+    assert err.startswith("healing-guard: error: ") and message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["analyze"], ["analyze", "x.log", "--format", "yaml"], ["analyze", "x.log", "--color", "sometimes"], [], ["heal"]],
+    ids=["no-path", "bad-format", "bad-color", "no-command", "unknown-command"],
+)
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    assert "usage: healing-guard" in capsys.readouterr().err
+
+
+def test_missing_config_file_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["analyze", str(logs["a"]), "--config", str(tmp_path / "healing-config.yml")])
+    assert info.value.code == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_invalid_config_file_is_reported_without_traceback(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path]
+) -> None:
+    config = ROOT / "tests" / "fixtures" / "config" / "invalid-enum.yml"
+    code, out, err = run(capsys, "analyze", str(logs["a"]), "--config", str(config))
+    assert code == 1
+    assert out == ""
+    assert "invalid-enum.yml" in err and "Traceback" not in err
+
+
+# --- analyze: --config ------------------------------------------------------------------------------------
+
+
+def test_config_that_disables_a_strategy_changes_the_diagnosis(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
+) -> None:
+    _, before, _ = run_json(capsys, str(logs["a"]))
+    config = tmp_path / "healing-config.yml"
+    config.write_text("version: 1\nstrategies:\n  python-module-not-found:\n    enabled: false\n", "utf-8")
+    code, after, _ = run_json(capsys, str(logs["a"]), "--config", str(config))
+    assert code == 0
+    assert before["strategy"] == "python-module-not-found"
+    assert after["strategy"] != "python-module-not-found"
+    assert after["category"] != "dependency_missing"
+    # the same file without the switch changes nothing
+    config.write_text("version: 1\nstrategies:\n  python-module-not-found:\n    enabled: true\n", "utf-8")
+    assert run_json(capsys, str(logs["a"]), "--config", str(config))[1] == before
+
+
+def test_config_with_a_custom_strategy(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    log = tmp_path / "db.log"
+    log.write_text(
+        f"{TS}##[group]Run pytest\n{TS}psql: could not connect to server: Connection refused\n"
+        f"{TS}##[error]Process completed with exit code 1.\n",
+        "utf-8",
+    )
+    config = tmp_path / "healing-config.yml"
+    config.write_text(
+        "version: 1\ncustom_strategies:\n  - id: flaky-db-container\n    name: Flaky test database\n"
+        "    category: network\n    patterns: ['^.*could not connect to server: Connection refused']\n"
+        "    risk: low\n    action: rerun\n",
+        "utf-8",
+    )
+    code, data, _ = run_json(capsys, str(log), "--config", str(config))
+    assert code == 0
+    assert (data["strategy"], data["category"], data["evidence"][0]["line"]) == ("flaky-db-container", "network", 2)
+
+
+# --- analyze: stdin ------------------------------------------------------------------------------------
+
+
+def test_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    data = module_log("requests").replace("\n", "\r\n").encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, result, _ = run_json(capsys, "-")
+    assert code == 0
+    assert result["params"]["module"] == "requests"
+    assert result["evidence"][0]["line"] == 3
+
+
+def test_stdin_given_twice(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(module_log("requests").encode())))
+    code, result, err = run_json(capsys, "-", "-")
+    assert code == 1
+    assert [d["params"]["module"] for d in result] == ["requests"]
+    assert "standard input was already read" in err and "Traceback" not in err
+
+
+# --- analyze: colour ------------------------------------------------------------------------------------
+
+
+class FakeTerminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("color", "tty", "no_color", "coloured"),
+    [
+        ("auto", False, False, False),
+        ("auto", True, False, True),
+        ("auto", True, True, False),
+        ("always", False, False, True),
+        ("always", False, True, True),
+        ("never", True, False, False),
+    ],
+)
+def test_colour_only_when_forced_or_on_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    logs: dict[str, Path],
+    color: str,
+    tty: bool,
+    no_color: bool,
+    coloured: bool,
+) -> None:
+    if no_color:
+        monkeypatch.setenv("NO_COLOR", "1")
+    stream: io.StringIO = FakeTerminal() if tty else io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    assert cli.main(["analyze", str(logs["a"]), "--color", color]) == 0
+    out = stream.getvalue()
+    assert ("\x1b[" in out) is coloured
+    assert "dependency_missing" in out
+
+
+def test_log_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # an OSC sequence (set the window title) and a bell in a step name and in an evidence line
+    path = tmp_path / "evil.log"
+    path.write_text(
+        f"{TS}##[group]Run make \x1b]0;owned\x07test\n{TS}##[endgroup]\n"
+        f"{TS}E   ModuleNotFoundError: No module named 'requests' \x1b]0;owned\x07\n"
+        f"{TS}##[error]Process completed with exit code 2.\n",
+        "utf-8",
+    )
+    for color in ("never", "always"):
+        code, out, _ = run(capsys, "analyze", str(path), "--color", color)
+        assert code == 0
+        assert "\x07" not in out and "\x1b]" not in out
+        assert "owned" in out  # shown, but as text
+
+
+# --- strategies -----------------------------------------------------------------------------------------
+
+
+def test_strategies_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "strategies")
+    assert code == 0
+    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
+    assert sorted(listed) == sorted(load_catalogue().ids())
+    row = next(line for line in out.splitlines() if line.startswith("python-module-not-found "))
+    assert row.split()[1:] == ["dependency_missing", "low", "fix-pr"]
+
+
+def test_strategies_markdown(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "strategies", "--format", "markdown")
+    assert code == 0
+    for sid in load_catalogue().ids():
+        assert f"`{sid}`" in out
+
+
+# --- python -m healing_guard -----------------------------------------------------------------------------
+
+
+def module_run(*argv: str, stdin: bytes | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")]))
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "healing_guard", *argv],
+        input=stdin or b"",
+        capture_output=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_module_analyze_json_and_stdin(logs: dict[str, Path]) -> None:
+    proc = module_run("analyze", "--format", "json", str(logs["b"]), "-", stdin=module_log("numpy").encode())
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [d["params"]["module"] for d in data] == ["yaml", "numpy"]
+
+
+def test_module_exit_codes(logs: dict[str, Path], tmp_path: Path) -> None:
+    assert module_run("analyze").returncode == 2
+    bad = module_run("analyze", str(logs["a"]), str(tmp_path / "nope.log"))
+    assert bad.returncode == 1
+    assert b"python-module-not-found" in bad.stdout
+    assert b"Traceback" not in bad.stderr
+
+
+def test_module_colour_when_forced(logs: dict[str, Path]) -> None:
+    assert b"\x1b[" in module_run("analyze", str(logs["a"]), "--color", "always", NO_COLOR="1").stdout
+
+
+def test_force_color_env(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], logs: dict[str, Path]
+) -> None:
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert "\x1b[" in run(capsys, "analyze", str(logs["a"]))[1]
