@@ -47,10 +47,48 @@ def strip_named_groups(pattern: str) -> str:
     return _NAMED_GROUP.sub("(?:", pattern)
 
 
-def combine(patterns: Iterable[str], *, use_re2: bool | None = None) -> BytesSearcher:
-    """One multiline bytes pattern that matches wherever any of ``patterns`` matches a line."""
-    body = "|".join(f"(?:{strip_named_groups(p)})" for p in patterns)
-    source = f"(?m){body}"
+class LineSelector:
+    """Which of many anchored patterns match one line, in one pass (RE2's Set).
+
+    ``select(text)`` returns the tags of the patterns that match; None when RE2 is missing, in
+    which case the caller tests each pattern itself.
+    """
+
+    def __init__(self, tagged: Iterable[tuple[object, str]], *, use_re2: bool | None = None) -> None:
+        self._tags: list[object] = []
+        self._set: Any = None
+        if _re2 is None or use_re2 is False:
+            return
+        options = _re2.Options()
+        options.max_mem = 256 << 20
+        options.log_errors = False
+        self._set = _re2.Set.MatchSet(options)
+        for tag, pattern in tagged:
+            self._set.Add(strip_named_groups(pattern))
+            self._tags.append(tag)
+        self._set.Compile()
+
+    @property
+    def available(self) -> bool:
+        return self._set is not None
+
+    def select(self, text: str) -> set[object]:
+        found = self._set.Match(text) if self._set is not None else None
+        return {self._tags[i] for i in found} if found else set()
+
+
+def combine(patterns: Iterable[str], *, prefix: str = "", use_re2: bool | None = None) -> BytesSearcher:
+    """One multiline bytes pattern that matches wherever any of ``patterns`` matches a line.
+
+    Every pattern is anchored (starts with ``^``); ``prefix`` is an optional run allowed between
+    the line start and the pattern (the runner's timestamp), so lines need no cleaning first.
+    """
+    bodies = []
+    for p in patterns:
+        p = strip_named_groups(p)
+        bodies.append(f"(?:{p[1:] if p.startswith('^') else p})")
+    lead = f"(?:{prefix})?" if prefix else ""
+    source = f"(?m)^{lead}(?:{'|'.join(bodies)})"
     want_re2 = (_re2 is not None) if use_re2 is None else use_re2
     if want_re2:
         if _re2 is None:

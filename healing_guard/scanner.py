@@ -25,6 +25,7 @@ MAX_LINE_CHARS = 2000
 
 _TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _TS_LINE = re.compile(rb"(?m)^" + _TS)
+_TS_ONE = re.compile(_TS)
 _FULL_LINE = re.compile(rb"(?m)^[^\t\n]*\t([^\t\n]*)\t(?:" + _TS + rb")?")
 _FULL_FIRST = re.compile(rb"^[^\t\n]*\t[^\t\n]*\t" + _TS)
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
@@ -118,7 +119,9 @@ class Scanner:
         for s in self.strategies:
             sources.extend(p.pattern for p in s.patterns)
             sources.extend(p.pattern for p in s.indicators)
-        self._prefilter = regex_engine.combine(sources, use_re2=use_re2)
+        # the runner's timestamps are allowed by the combined pattern rather than removed from every
+        # line first: only candidate lines are cleaned (_text), which keeps big logs cheap
+        self._prefilter = regex_engine.combine(sources, prefix=_TS.decode(), use_re2=use_re2)
         self._any = {
             s.id: re.compile("|".join(f"(?:{regex_engine.strip_named_groups(p.pattern)})" for p in s.patterns))
             for s in self.strategies
@@ -128,6 +131,13 @@ class Scanner:
             for s in self.strategies
             if s.indicators
         }
+        # with RE2, one pass per candidate line tells which strategies can match it; Python's re
+        # then runs only those (for named groups and exclusions), not every strategy's patterns
+        tagged: list[tuple[object, str]] = []
+        for i, s in enumerate(self.strategies):
+            tagged.extend(((i, "p"), p.pattern) for p in s.patterns)
+            tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
+        self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2)
 
     def scan(self, source: LogInput) -> ScanResult:
         with source.open() as stream:
@@ -151,7 +161,6 @@ class Scanner:
             block = self._normalise(raw)
             if first:
                 full_format = bool(_FULL_FIRST.match(block))
-                timestamped = full_format or bool(_TS_LINE.search(block, 0, 1 << 20))
                 if step is None and _PREAMBLE.search(block, 0, 1 << 16):
                     step = SETUP_STEP
                 first = False
@@ -159,8 +168,6 @@ class Scanner:
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
                 block = _FULL_LINE.sub(b"", block)
-            elif timestamped:
-                block = _TS_LINE.sub(b"", block)
             if b"\x1b" in block:
                 block = _ANSI.sub(b"", block)
             if not result.invalid_utf8:
@@ -216,7 +223,7 @@ class Scanner:
         lines = body.split(b"\n")[-20:]
         start = line_base + body.count(b"\n") + 1 - len(lines) + 1
         for i, raw in enumerate(lines):
-            text = raw.decode("utf-8", "replace").rstrip()
+            text = _text(raw)
             if text:
                 tail.append(EvidenceLine(start + i, text[:MAX_LINE_CHARS]))
 
@@ -252,7 +259,7 @@ class Scanner:
                     seg_end = stop
                 while full_format and changes and changes[0][0] <= line:
                     step = changes.popleft()[1]
-                text = block[seg_start:seg_end].decode("utf-8", "replace").rstrip()
+                text = _text(block[seg_start:seg_end])
                 step = self._line(text, line, step, block, seg_end, result)
                 if seg_end >= stop:
                     break
@@ -285,7 +292,13 @@ class Scanner:
         text = text[:MAX_LINE_CHARS]
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
-        for s in self.strategies:
+        candidates = self.strategies
+        if self._selector.available:
+            tags = self._selector.select(text)
+            if not tags:
+                return step
+            candidates = [self.strategies[i] for i in sorted({t[0] for t in tags})]  # type: ignore[index]
+        for s in candidates:
             ind = self._any_indicator.get(s.id)
             if ind is not None and s.id not in result.indicated and ind.match(text):
                 result.indicated.add(s.id)
@@ -320,6 +333,14 @@ class Scanner:
         return step
 
 
+def _text(raw: bytes) -> str:
+    """One line as the strategies see it: no timestamp, no trailing white space."""
+    ts = _TS_ONE.match(raw)
+    if ts:
+        raw = raw[ts.end() :]
+    return raw.decode("utf-8", "replace").rstrip()
+
+
 def _lines_after(block: bytes, eol: int, line: int) -> tuple[EvidenceLine, ...]:
     out: list[EvidenceLine] = []
     pos = eol + 1
@@ -329,7 +350,6 @@ def _lines_after(block: bytes, eol: int, line: int) -> tuple[EvidenceLine, ...]:
         nxt = block.find(b"\n", pos)
         if nxt < 0:
             nxt = len(block)
-        text = block[pos:nxt].decode("utf-8", "replace").rstrip()
-        out.append(EvidenceLine(line + i, text[:MAX_LINE_CHARS]))
+        out.append(EvidenceLine(line + i, _text(block[pos:nxt])[:MAX_LINE_CHARS]))
         pos = nxt + 1
     return tuple(out)

@@ -63,3 +63,12 @@ def test_signature_is_stable_across_runs_and_differs_between_failures() -> None:
     c = analyze_text(log("2024-07-08T16:48:09.3763139Z", "/tmp/pytest-of-runner/pytest-3", "requests"))
     assert a.signature == b.signature
     assert a.signature != c.signature
+
+
+def test_python_re_fallback_gives_the_same_diagnoses_as_re2() -> None:
+    """Without google-re2 the same combined pattern runs on re, and nothing else changes."""
+    plain = Classifier(CATALOGUE, use_re2=False)
+    for fx in FIXTURES:
+        a = CLASSIFIER.diagnose(from_text(fx.text, fx.id))
+        b = plain.diagnose(from_text(fx.text, fx.id))
+        assert a.to_dict() == b.to_dict(), fx.id
