@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -37,29 +36,37 @@ class ActionRun:
         return value
 
 
-def parse_output_file(text: str) -> dict[str, str]:
-    """Parse GITHUB_OUTPUT as the runner does: ``name=value`` or ``name<<DELIM`` blocks."""
-    out: dict[str, str] = {}
+def parse_file_commands(text: str) -> dict[str, str]:
+    """``name=value`` and ``name<<DELIM`` blocks, read like the runner reads GITHUB_OUTPUT on Linux."""
+    values: dict[str, str] = {}
     lines = text.split("\n")
     i = 0
     while i < len(lines):
         line = lines[i]
-        if not line:
-            i += 1
+        i += 1
+        if line == "":
             continue
         eq, heredoc = line.find("="), line.find("<<")
-        if heredoc >= 0 and (eq < 0 or heredoc < eq):
-            name, delim = line[:heredoc], line[heredoc + 2 :]
+        if eq >= 0 and (heredoc < 0 or eq < heredoc):
+            name, value = line[:eq], line[eq + 1 :]
+        elif heredoc >= 0:
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
+            assert delimiter, f"empty delimiter: {line!r}"
             body: list[str] = []
-            i += 1
-            while lines[i] != delim:
+            while True:
+                assert i < len(lines), f"Matching delimiter not found '{delimiter}'"
+                if lines[i] == delimiter:
+                    assert i + 1 < len(lines), "EOF marker missing new line"
+                    i += 1
+                    break
                 body.append(lines[i])
                 i += 1
-            out[name] = "\n".join(body)
+            value = "\n".join(body)
         else:
-            out[line[:eq]] = line[eq + 1 :]
-        i += 1
-    return out
+            raise AssertionError(f"invalid format {line!r}")
+        assert name, f"empty name: {line!r}"
+        values[name] = value
+    return values
 
 
 def workflow_run_event(gh: FakeGitHub, run: dict[str, Any]) -> dict[str, Any]:
@@ -125,7 +132,7 @@ def run_action(
         timeout=120,
         check=False,
     )
-    outputs = parse_output_file(output.read_text("utf-8")) if output.exists() else {}
+    outputs = parse_file_commands(output.read_text("utf-8")) if output.exists() else {}
     return ActionRun(
         proc.returncode,
         proc.stdout,
@@ -134,23 +141,3 @@ def run_action(
         summary.read_text("utf-8") if summary.exists() else "",
         workspace,
     )
-
-
-def runner_commands(stdout: str) -> list[str]:
-    """The workflow commands the runner would act on, honouring ::stop-commands::."""
-    commands: list[str] = []
-    stop: str | None = None
-    for line in stdout.splitlines():
-        stripped = line.lstrip()
-        if stop is not None:
-            if stripped == f"::{stop}::":
-                stop = None
-            continue
-        m = re.match(r"::([\w-]+)(?: [^:]*)?::(.*)", stripped)
-        if m:
-            if m.group(1) == "stop-commands":
-                stop = m.group(2)
-            commands.append(m.group(1))
-        elif "##[" in line:
-            commands.append("legacy:" + line[line.index("##[") :])
-    return commands

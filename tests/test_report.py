@@ -23,6 +23,7 @@ from healing_guard.results import GuardResult, JobResult, Outcome
 from healing_guard.sanitize import Redactor, safe_log_text
 from healing_guard.settings import OUTPUTS, Settings
 
+from .runner import parse_file_commands
 from .test_sanitize import RunnerCommand, runner_commands
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,39 +76,6 @@ def diagnosis(text: str = "E   ModuleNotFoundError: No module named 'yaml'", **c
     }
     values.update(changes)
     return Diagnosis(**values)
-
-
-def parse_file_commands(text: str) -> dict[str, str]:
-    """``name=value`` and ``name<<DELIM`` blocks, read like the runner reads GITHUB_OUTPUT on Linux."""
-    values: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line == "":
-            continue
-        eq, heredoc = line.find("="), line.find("<<")
-        if eq >= 0 and (heredoc < 0 or eq < heredoc):
-            name, value = line[:eq], line[eq + 1 :]
-        elif heredoc >= 0:
-            name, delimiter = line[:heredoc], line[heredoc + 2 :]
-            assert delimiter, f"empty delimiter: {line!r}"
-            body: list[str] = []
-            while True:
-                assert i < len(lines), f"Matching delimiter not found '{delimiter}'"
-                if lines[i] == delimiter:
-                    assert i + 1 < len(lines), "EOF marker missing new line"
-                    i += 1
-                    break
-                body.append(lines[i])
-                i += 1
-            value = "\n".join(body)
-        else:
-            raise AssertionError(f"invalid format {line!r}")
-        assert name, f"empty name: {line!r}"
-        values[name] = value
-    return values
 
 
 def outside_code(markdown: str) -> str:
