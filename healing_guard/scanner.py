@@ -121,7 +121,11 @@ class Scanner:
             sources.extend(p.pattern for p in s.indicators)
         # the runner's timestamps are allowed by the combined pattern rather than removed from every
         # line first: only candidate lines are cleaned (_text), which keeps big logs cheap
-        self._prefilter = regex_engine.combine(sources, prefix=_TS.decode(), use_re2=use_re2)
+        # (with Python's re an optional prefix makes every line retry all alternatives, so on that
+        # path the timestamps are stripped from whole blocks instead, as before)
+        self._strip_each = use_re2 is not False and regex_engine.engine_name() == "re2"
+        prefix = _TS.decode() if self._strip_each else ""
+        self._prefilter = regex_engine.combine(sources, prefix=prefix, use_re2=use_re2)
         self._any = {
             s.id: re.compile("|".join(f"(?:{regex_engine.strip_named_groups(p.pattern)})" for p in s.patterns))
             for s in self.strategies
@@ -152,6 +156,8 @@ class Scanner:
         partial = False  # whether the last block ended inside a line
         column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
+        first_block = True
+        timestamped = False
         for raw in iter_blocks(stream):
             result.bytes += len(raw)
             if first:
@@ -165,9 +171,14 @@ class Scanner:
                     step = SETUP_STEP
                 first = False
             changes: deque[tuple[int, str]] = deque()
+            if first_block:
+                timestamped = bool(_TS_LINE.search(block, 0, 1 << 20))
+                first_block = False
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
                 block = _FULL_LINE.sub(b"", block)
+            elif timestamped and not self._strip_each:
+                block = _TS_LINE.sub(b"", block)
             if b"\x1b" in block:
                 block = _ANSI.sub(b"", block)
             if not result.invalid_utf8:
@@ -176,7 +187,7 @@ class Scanner:
                 except UnicodeDecodeError:
                     result.invalid_utf8 = True
             step = self._scan_block(block, line_base, step, changes, result, full_format)
-            self._keep_tail(block, line_base, tail)
+            self._keep_tail(block, line_base, tail, self._strip_each)
             # only complete lines count here: a block that does not end with a newline is the last one,
             # or a piece of a line too long to hold whose rest starts the next block
             line_base += block.count(b"\n")
@@ -218,12 +229,12 @@ class Scanner:
         return changes, last
 
     @staticmethod
-    def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine]) -> None:
+    def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine], strip_ts: bool) -> None:
         body = block.rstrip(b"\n")  # trailing blank lines are not kept, but they still count
         lines = body.split(b"\n")[-20:]
         start = line_base + body.count(b"\n") + 1 - len(lines) + 1
         for i, raw in enumerate(lines):
-            text = _text(raw)
+            text = _text(raw, strip_ts)
             if text:
                 tail.append(EvidenceLine(start + i, text[:MAX_LINE_CHARS]))
 
@@ -259,7 +270,7 @@ class Scanner:
                     seg_end = stop
                 while full_format and changes and changes[0][0] <= line:
                     step = changes.popleft()[1]
-                text = _text(block[seg_start:seg_end])
+                text = _text(block[seg_start:seg_end], self._strip_each)
                 step = self._line(text, line, step, block, seg_end, result)
                 if seg_end >= stop:
                     break
@@ -328,20 +339,20 @@ class Scanner:
             if weak is None:
                 weak = bool(_WEAK_LINE.match(text)) or (is_noise_step(step) and not text.startswith("##[error]"))
             if after is None:
-                after = _lines_after(block, eol, line)
+                after = _lines_after(block, eol, line, self._strip_each)
             entry.hits.append(Hit(line, text, step, groups, weak, after))
         return step
 
 
-def _text(raw: bytes) -> str:
+def _text(raw: bytes, strip_ts: bool = True) -> str:
     """One line as the strategies see it: no timestamp, no trailing white space."""
-    ts = _TS_ONE.match(raw)
+    ts = _TS_ONE.match(raw) if strip_ts else None
     if ts:
         raw = raw[ts.end() :]
     return raw.decode("utf-8", "replace").rstrip()
 
 
-def _lines_after(block: bytes, eol: int, line: int) -> tuple[EvidenceLine, ...]:
+def _lines_after(block: bytes, eol: int, line: int, strip_ts: bool) -> tuple[EvidenceLine, ...]:
     out: list[EvidenceLine] = []
     pos = eol + 1
     for i in range(1, CONTEXT_AFTER + 1):
@@ -350,6 +361,6 @@ def _lines_after(block: bytes, eol: int, line: int) -> tuple[EvidenceLine, ...]:
         nxt = block.find(b"\n", pos)
         if nxt < 0:
             nxt = len(block)
-        out.append(EvidenceLine(line + i, _text(block[pos:nxt])[:MAX_LINE_CHARS]))
+        out.append(EvidenceLine(line + i, _text(block[pos:nxt], strip_ts)[:MAX_LINE_CHARS]))
         pos = nxt + 1
     return tuple(out)
