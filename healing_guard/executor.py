@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from .config import GuardConfig
 from .errors import GitHubConflictError, GitHubError
-from .fixes import FileChange, propose
+from .fixes import propose
 from .planner import PlannedStep
 from .provider import Provider, RunInfo
 from .render import jinja_env
@@ -54,6 +54,8 @@ class Executor:
     redact: Redactor
     sleep: Callable[[float], None]
     dry_run: bool
+    #: escalation issues the guard already looked up, by signature (None: there is none)
+    issues: Mapping[str, tuple[int, str] | None] = field(default_factory=dict)
 
     @property
     def run(self) -> RunInfo:
@@ -154,7 +156,7 @@ class Executor:
         self._record(
             "fix-pr",
             "done",
-            f"{'opened' if posted.created else 'already open'}: #{posted.number} {_summary(change)}",
+            f"{'opened' if posted.created else 'already open'}: #{posted.number} {change.summary}",
             posted.html_url,
         )
 
@@ -169,7 +171,10 @@ class Executor:
         r = self._job(step.jobs[0])
         marker = issue_marker(step.signature)
         labels = self.config.escalation.labels
-        found = self.provider.find_issue(marker, labels)
+        if step.signature in self.issues:
+            found = self.issues[step.signature]
+        else:
+            found = self.provider.find_issue(marker, labels)
         state = read_state(found[1]) if found else {}
         count = occurrences_in(found[1]) + 1 if found else 1
         previous = state.get("runs")
@@ -188,14 +193,12 @@ class Executor:
             runs=runs,
         )
         title = f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})"
-        posted = self.provider.upsert_issue(marker, title[:250], body, labels, self.config.escalation.assignees)
+        posted = self.provider.save_issue(
+            found[0] if found else None, title[:250], body, labels, self.config.escalation.assignees
+        )
         verb = "opened" if posted.created else "updated"
         self._record("escalate", "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
 
     def _render(self, template: str, **context: object) -> str:
         text = jinja_env().get_template(template).render(res=self.result, **context)
         return truncate(self.redact(text), MAX_BODY)
-
-
-def _summary(change: FileChange) -> str:
-    return change.summary

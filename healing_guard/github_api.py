@@ -366,15 +366,15 @@ class GitHubClient:
 
         return self._call("looking for an open escalation issue", "issues: read", run)
 
-    def upsert_issue(
-        self, marker: str, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
+    def save_issue(
+        self, number: int | None, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
     ) -> Posted:
-        found = self.find_issue(marker, labels)
+        """Edit issue ``number`` (found earlier with ``find_issue``), or open a new one when None."""
 
         def run() -> Posted:
             repo = self._repo
-            if found:
-                issue = repo.get_issue(found[0])
+            if number is not None:
+                issue = repo.get_issue(number)
                 issue.edit(title=title, body=body)
                 return Posted(int(issue.number), str(issue.html_url), created=False)
             issue = repo.create_issue(title=title, body=body, labels=list(labels), assignees=list(assignees))

@@ -140,7 +140,8 @@ class PipelineGuard:
             for job in failed:
                 self._diagnose_job(result, job, Path(tmp))
         pull = self._pull_request(result, run)
-        occurrences = self._occurrences(result)
+        issues = self._escalation_issues(result)
+        occurrences = {sig: occurrences_in(found[1]) if found else 0 for sig, found in issues.items()}
         plan = plan_run(
             run,
             [(r.job, r.diagnosis) for r in result.results if r.job is not None],
@@ -156,7 +157,8 @@ class PipelineGuard:
                 if r.job is not None and r.job.id == d.job.id:
                     r.decision = d
         result.notes.extend(plan.notes)
-        Executor(self.provider, self.config, result, pull, self.redact, self.sleep, self.dry_run).execute(plan.steps)
+        executor = Executor(self.provider, self.config, result, pull, self.redact, self.sleep, self.dry_run, issues)
+        executor.execute(plan.steps)
         return result
 
     def _diagnose_job(self, result: GuardResult, job: JobInfo, tmp: Path) -> None:
@@ -168,8 +170,7 @@ class PipelineGuard:
             r.notes.append("the log could not be downloaded; the diagnosis is unknown")
             result.results.append(r)
             return
-        source = expand(str(path))[0]
-        self._diagnose_into(result, LogInput(source.name, source.opener, step=None), name=job.name, job=job)
+        self._diagnose_into(result, expand(str(path))[0], name=job.name, job=job)
         r = result.results[-1]
         if r.diagnosis.failed_step is None and job.failed_step:
             r.diagnosis = replace(r.diagnosis, failed_step=job.failed_step)
@@ -181,20 +182,19 @@ class PipelineGuard:
             result.errors.append(str(exc))
             return None
 
-    def _occurrences(self, result: GuardResult) -> dict[str, int]:
-        counts: dict[str, int] = {}
+    def _escalation_issues(self, result: GuardResult) -> dict[str, tuple[int, str] | None]:
+        """The open escalation issue of each failure signature (its body keeps the count), looked up
+        once: the planner reads the counts, the executor updates the issues."""
+        found: dict[str, tuple[int, str] | None] = {}
         for r in result.results:
             sig = r.diagnosis.signature
-            if sig in counts or (r.diagnosis.category == "unknown" and not r.diagnosis.evidence):
+            if sig in found or (r.diagnosis.category == "unknown" and not r.diagnosis.evidence):
                 continue
             try:
-                found = self.provider.find_issue(issue_marker(sig), self.config.escalation.labels)
+                found[sig] = self.provider.find_issue(issue_marker(sig), self.config.escalation.labels)
             except GitHubError as exc:
                 result.errors.append(str(exc))
-                found = None
-            counts[sig] = occurrences_in(found[1]) if found else 0
-        return counts
-
+        return found
 
 def _unreadable(reason: str) -> Diagnosis:
     return Diagnosis(

@@ -93,8 +93,8 @@ class Provider(Protocol):
 
     def find_issue(self, marker: str, labels: tuple[str, ...]) -> tuple[int, str] | None: ...
 
-    def upsert_issue(
-        self, marker: str, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
+    def save_issue(
+        self, number: int | None, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
     ) -> Posted: ...
 
     def get_file(self, path: str, ref: str) -> tuple[str, str] | None: ...

@@ -224,6 +224,8 @@ def test_retries_exhausted_escalates_once_per_signature(gh: FakeGitHub, tmp_path
     run = failed_run(gh, {"install": NETWORK}, attempt=4)
     first = heal(gh, tmp_path, run, inputs={"max-retries": "3"})
     assert first.returncode == 0, first.stderr
+    # the open issues are listed once per run (for the count and for the update), not once each
+    assert paths(gh, "GET").count("/repos/octo-org/octo-repo/issues") == 1
     assert not any("rerun" in p for p in paths(gh, "POST"))
     assert "escalate" in first.outputs["action"].split(",")
     issues = [i for i in gh.issues.values() if i.get("pull_request") is None]
