@@ -17,7 +17,7 @@ escalation issue per failure signature.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import GuardConfig
@@ -58,12 +58,18 @@ class Plan:
     @property
     def actions(self) -> list[str]:
         """The user-facing action names, in the vocabulary of the ``action`` output."""
-        names: list[str] = []
-        for s in self.steps:
-            name = "rerun" if s.action.startswith("rerun") else s.action
-            if name not in names:
-                names.append(name)
-        return names or ["none"]
+        return action_names(s.action for s in self.steps)
+
+
+def action_names(actions: Iterable[str]) -> list[str]:
+    """Step actions as the ``action`` output names them (both re-run kinds are ``rerun``), once
+    each, in order; ``["none"]`` when there are none."""
+    names: list[str] = []
+    for action in actions:
+        name = "rerun" if action.startswith("rerun") else action
+        if name not in names:
+            names.append(name)
+    return names or ["none"]
 
 
 def backoff_delay(config: GuardConfig, attempt: int, strategy_delay: int | None) -> float:

@@ -119,9 +119,10 @@ class Reporter:
     def write_all(self, result: GuardResult) -> None:
         self.log(result)
         self.annotate(result)
-        self.write_outputs(outputs(result, self.redact))
+        values = outputs(result, self.redact)
+        self.write_outputs(values)
         self.write_summary(self.summary(result))
-        self.write_audit(result)
+        self.write_audit(result, values)
 
     def log(self, result: GuardResult) -> None:
         """The diagnosis in the step log; log text is inside a stop-commands block and neutralised."""
@@ -188,7 +189,7 @@ class Reporter:
         with self.settings.summary_path.open("a", encoding="utf-8") as fh:
             fh.write(text if text.endswith("\n") else text + "\n")
 
-    def write_audit(self, result: GuardResult) -> Path | None:
+    def write_audit(self, result: GuardResult, values: Mapping[str, str]) -> Path | None:
         """Every action, done or planned, as JSON in the workspace (upload it as an artifact to keep it)."""
         if not result.outcomes:
             return None
@@ -203,7 +204,7 @@ class Reporter:
                 "attempt": run.attempt if run else None,
                 "dry_run": result.dry_run,
                 "actions": [o.to_dict() for o in result.outcomes],
-                "diagnoses": json.loads(outputs(result, self.redact)["diagnosis"]),
+                "diagnoses": json.loads(values["diagnosis"]),
             }
             path.write_text(self.redact(json.dumps(record, indent=2)) + "\n", encoding="utf-8")
             return path

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .models import Diagnosis
-from .planner import JobDecision, Plan
+from .planner import JobDecision, Plan, action_names
 from .provider import JobInfo, RunInfo
 
 
@@ -60,13 +60,8 @@ class GuardResult:
     @property
     def actions(self) -> list[str]:
         """Actions started (or, in a dry run, planned), in the ``action`` output's vocabulary."""
-        wanted = ("planned",) if self.dry_run else ("done",)
-        names: list[str] = []
-        for o in self.outcomes:
-            name = "rerun" if o.action.startswith("rerun") else o.action
-            if o.status in wanted and name not in names:
-                names.append(name)
-        return names or ["none"]
+        wanted = "planned" if self.dry_run else "done"
+        return action_names(o.action for o in self.outcomes if o.status == wanted)
 
     @property
     def healed(self) -> bool:

@@ -156,8 +156,7 @@ class Scanner:
         partial = False  # whether the last block ended inside a line
         column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
-        first_block = True
-        timestamped = False
+        timestamped = False  # only read when timestamps are stripped block by block (the re path)
         for raw in iter_blocks(stream):
             result.bytes += len(raw)
             if first:
@@ -167,17 +166,15 @@ class Scanner:
             block = self._normalise(raw)
             if first:
                 full_format = bool(_FULL_FIRST.match(block))
+                timestamped = not self._strip_each and bool(_TS_LINE.search(block, 0, 1 << 20))
                 if step is None and _PREAMBLE.search(block, 0, 1 << 16):
                     step = SETUP_STEP
                 first = False
             changes: deque[tuple[int, str]] = deque()
-            if first_block:
-                timestamped = bool(_TS_LINE.search(block, 0, 1 << 20))
-                first_block = False
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
                 block = _FULL_LINE.sub(b"", block)
-            elif timestamped and not self._strip_each:
+            elif timestamped:
                 block = _TS_LINE.sub(b"", block)
             if b"\x1b" in block:
                 block = _ANSI.sub(b"", block)
