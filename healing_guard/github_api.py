@@ -703,7 +703,7 @@ class GitHubClient:
             if not isinstance(content, str) or not isinstance(sha, str):
                 raise _BadAnswer(f"GET /contents/{path} answered a file without content or sha")
             try:
-                return base64.b64decode(content).decode("utf-8", "replace"), sha
+                return base64.b64decode("".join(content.split()), validate=True).decode("utf-8", "replace"), sha
             except ValueError as exc:
                 raise _BadAnswer(f"GET /contents/{path} answered content that is not base64") from exc
 
