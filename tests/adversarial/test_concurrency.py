@@ -33,7 +33,7 @@ def gh() -> Iterator[FakeGitHub]:
         assert server.errors == [], server.errors[0]
 
 
-def at_once(count: int, work: Callable[[int], None]) -> None:
+def at_once(count: int, work: Callable[[int], object]) -> None:
     """Run ``work(i)`` in ``count`` threads released together; re-raise the first failure."""
     barrier = threading.Barrier(count)
     failures: list[BaseException] = []
