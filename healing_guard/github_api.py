@@ -640,6 +640,7 @@ class GitHubClient:
         found = self._call(what, "issues: read", lambda: self._own_issues(marker, labels))
         if found:
             return self._update_issue(what, found[0], title, render)
+        first = render(None)
         created = self._call(
             what,
             write,
@@ -647,7 +648,7 @@ class GitHubClient:
                 self._json(
                     "POST",
                     "/issues",
-                    body={"title": title, "body": render(None), "labels": list(labels), "assignees": list(assignees)},
+                    body={"title": title, "body": first, "labels": list(labels), "assignees": list(assignees)},
                 ),
                 "number",
                 "POST /issues",
@@ -673,11 +674,12 @@ class GitHubClient:
         self, what: str, issue: dict[str, Any], title: str, render: Callable[[str | None], str]
     ) -> Posted:
         number = int(issue["number"])
+        body = render(_body(issue))
         return self._call(
             what,
             "issues: write",
             lambda: _posted(
-                self._json("PATCH", f"/issues/{number}", body={"title": title, "body": render(_body(issue))}),
+                self._json("PATCH", f"/issues/{number}", body={"title": title, "body": body}),
                 "number",
                 "PATCH issue",
                 created=False,

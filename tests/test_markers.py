@@ -14,6 +14,7 @@ from healing_guard.markers import (
     IssueState,
     comment_marker,
     issue_marker,
+    occurrences_before,
     occurrences_in,
     read_state,
 )
@@ -78,3 +79,10 @@ def test_issue_marker_cannot_be_broken_out_of() -> None:
     assert issue_marker("0123456789abcdef") == "<!-- healing-guard:signature=0123456789abcdef -->"
     hostile = issue_marker("x --> @everyone <!--")
     assert hostile.count("-->") == 1 and "@everyone" not in hostile
+
+
+def test_occurrences_before_an_attempt_already_counted() -> None:
+    body = IssueState().add(7001, 1).add(7001, 2).comment()
+    assert occurrences_before(body, 7001, 2) == 1
+    assert occurrences_before(body, 7001, 3) == 2
+    assert occurrences_before(None, 7001, 1) == 0
