@@ -373,7 +373,9 @@ class GitHubClient:
         _, data = self._gh.requester.graphql_query("query { viewer { login } }", {})
         viewer = _expect(data, dict, "POST /graphql").get("data")
         viewer = viewer.get("viewer") if isinstance(viewer, dict) else None
-        return _valid_login(viewer.get("login") if isinstance(viewer, dict) else None, "POST /graphql (viewer)")
+        login = _valid_login(viewer.get("login") if isinstance(viewer, dict) else None, "POST /graphql (viewer)")
+        # An installation token acts as its App's bot, whose comments and issues show `<slug>[bot]`.
+        return login if login.endswith("[bot]") else f"{login}[bot]"
 
     # -- runs, jobs and logs --------------------------------------------------------------------
 

@@ -89,6 +89,11 @@ def test_app_token_without_prefix_falls_back_from_user_403_to_viewer(make_server
     assert gh.requests[0].response["message"] == "Resource not accessible by integration"
 
 
+def test_an_installation_tokens_viewer_is_its_bot(gh: FakeGitHub) -> None:
+    gh.inject("POST", r"^/graphql$", 200, body={"data": {"viewer": {"login": "github-actions"}}})
+    assert client_for(gh).identity() == BOT
+
+
 def test_comment_marker_in_someone_elses_comment_is_never_edited(gh: FakeGitHub) -> None:
     gh.add_pull(head_ref="feature/x", number=7)
     forged = gh.add_comment(7, f"{COMMENT}\nplease @org/everyone look", user="mallory")
