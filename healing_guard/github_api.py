@@ -451,6 +451,9 @@ class GitHubClient:
     def _save(self, what: str, response: requests.Response, dest: Path, deadline: float) -> None:
         written = 0
         raw = response.raw
+        # urllib3 2's read1 returns what has arrived; read (urllib3 1) waits for the whole chunk,
+        # so it reads less at a time to keep the deadline close.
+        read1 = getattr(raw, "read1", None)
         with dest.open("wb") as out:
             while written < self._max_log_bytes:
                 if time.monotonic() > deadline:
@@ -460,7 +463,7 @@ class GitHubClient:
                         "failure will try again",
                         operation=what,
                     )
-                chunk = raw.read1(1 << 16, decode_content=True)  # returns what has arrived; no waiting for more
+                chunk = read1(1 << 16, decode_content=True) if read1 else raw.read(1 << 12, decode_content=True)
                 if not chunk:
                     return
                 out.write(chunk[: self._max_log_bytes - written])
