@@ -8,7 +8,7 @@ import pytest
 
 from healing_guard.config import EscalationPolicy, GuardConfig, RetryPolicy, StrategyOverride
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation, Risk
-from healing_guard.planner import backoff_delay, decide, plan_run
+from healing_guard.planner import decide, plan_run
 from healing_guard.provider import JobInfo, RunInfo
 
 RUN = RunInfo(
@@ -21,6 +21,8 @@ RUN = RunInfo(
     head_branch="feature/x",
     head_sha="a" * 40,
     html_url="https://github.com/o/r/actions/runs/42",
+    head_repository="o/r",
+    repository="o/r",
 )
 CONFIG = GuardConfig.default()
 
@@ -29,13 +31,21 @@ def job(n: int, name: str = "") -> JobInfo:
     return JobInfo(n, name or f"job-{n}", "completed", "failure", 1, f"https://github.com/o/r/actions/runs/42/job/{n}")
 
 
-def diag(category: str, action: str, *, risk: str = "low", confidence: float = 0.9, strategy: str = "") -> Diagnosis:
+def diag(
+    category: str,
+    action: str,
+    *,
+    risk: str = "low",
+    confidence: float = 0.9,
+    strategy: str = "",
+    params: dict[str, object] | None = None,
+) -> Diagnosis:
     return Diagnosis(
         category=category,
         confidence=confidence,
         risk=risk,
         strategy=strategy or f"{category}-strategy",
-        params={},
+        params=dict(params or {}),
         evidence=(EvidenceLine(3, "boom"),),
         failed_step="Run x",
         signature=f"sig-{category}-{strategy}",
@@ -98,13 +108,13 @@ def test_high_risk_is_not_automated_and_escalates() -> None:
 
 def test_protected_branch_turns_fix_pr_and_cache_clearing_into_comments() -> None:
     main = replace(RUN, head_branch="main")
-    assert (
-        decide(job(1), diag("dependency_missing", "fix-pr"), config=CONFIG, run=main, max_retries=3).action == "comment"
-    )
-    assert (
-        decide(job(1), diag("cache_corruption", "clear-cache"), config=CONFIG, run=main, max_retries=3).action
-        == "comment"
-    )
+    yaml = diag("dependency_missing", "fix-pr", strategy="python-module-not-found", params={"module": "yaml"})
+    assert decide(job(1), yaml, config=CONFIG, run=RUN, max_retries=3).action == "fix-pr"
+    fix = decide(job(1), yaml, config=CONFIG, run=main, max_retries=3)
+    assert fix.action == "comment" and "protected branch main" in fix.reason
+    cache = diag("cache_corruption", "clear-cache", params={"key": "k"})
+    assert decide(job(1), cache, config=CONFIG, run=RUN, max_retries=3).action == "clear-cache"
+    assert decide(job(1), cache, config=CONFIG, run=main, max_retries=3).action == "comment"
     assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=main, max_retries=3).action == "rerun"
 
 
@@ -129,8 +139,8 @@ def test_all_transient_jobs_use_one_rerun_failed_jobs_with_backoff() -> None:
         max_retries=3,
         pull_request=7,
     )
-    kinds = [s.action for s in plan.steps]
-    assert kinds == ["rerun-failed-jobs", "comment"]
+    kinds = [(s.action, s.whole_run) for s in plan.steps]
+    assert kinds == [("rerun", True), ("comment", False)]
     assert plan.steps[0].delay_seconds == CONFIG.retry.backoff_seconds
     assert plan.actions == ["rerun", "comment"]
 
@@ -143,22 +153,26 @@ def test_mixed_failure_reruns_only_the_transient_job() -> None:
         max_retries=3,
         pull_request=None,
     )
-    reruns = [s for s in plan.steps if s.action.startswith("rerun")]
-    assert [(s.action, s.jobs) for s in reruns] == [("rerun-job", (2,))]
+    reruns = [s for s in plan.steps if s.remedy.implies_rerun]
+    assert [(s.action, s.jobs, s.whole_run) for s in reruns] == [("rerun", (2,), False)]
     assert any("no pull request" in n for n in plan.notes)
 
 
 def test_cache_corruption_clears_before_rerun() -> None:
     plan = plan_run(
-        RUN, [(job(1), diag("cache_corruption", "clear-cache"))], config=CONFIG, max_retries=3, pull_request=None
+        RUN,
+        [(job(1), diag("cache_corruption", "clear-cache", params={"key": "pip-1"}))],
+        config=CONFIG,
+        max_retries=3,
+        pull_request=None,
     )
-    assert [s.action for s in plan.steps] == ["clear-cache", "rerun-failed-jobs"]
+    assert [s.action for s in plan.steps] == ["clear-cache", "rerun"]
 
 
 def test_already_handled_attempt_gets_no_second_rerun() -> None:
     plan = plan_run(
         RUN,
-        [(job(1), diag("network", "rerun")), (job(2), diag("cache_corruption", "clear-cache"))],
+        [(job(1), diag("network", "rerun")), (job(2), diag("cache_corruption", "clear-cache", params={"key": "k"}))],
         config=CONFIG,
         max_retries=3,
         pull_request=7,
@@ -174,12 +188,25 @@ def test_one_escalation_per_signature() -> None:
     assert [s.action for s in plan.steps] == ["escalate"]
 
 
+def delay_planned(cfg: GuardConfig, attempt: int, strategy_delay: int | None) -> float:
+    d = replace(diag("network", "rerun"), remediation=Remediation("rerun", "", strategy_delay))
+    plan = plan_run(replace(RUN, attempt=attempt), [(job(1), d)], config=cfg, max_retries=5, pull_request=None)
+    return plan.steps[0].delay_seconds
+
+
 def test_backoff_grows_and_is_capped() -> None:
     cfg = replace(
         CONFIG, retry=RetryPolicy(max_retries=5, backoff_seconds=30, backoff_factor=2.0, max_backoff_seconds=100)
     )
-    assert [backoff_delay(cfg, a, None) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
-    assert backoff_delay(cfg, 1, 90) == 90  # a strategy's own delay (e.g. a pull rate limit) wins
+    assert [delay_planned(cfg, a, None) for a in (1, 2, 3, 4)] == [30, 60, 100, 100]
+    assert delay_planned(cfg, 1, 90) == 90  # a strategy's own delay (e.g. a pull rate limit) wins
+
+
+def test_one_backoff_formula() -> None:
+    """The twin of ``RetryPolicy.delay_seconds`` in the planner gave 100 s where it gives 200 s: a
+    strategy's own delay is the base the backoff grows from, as the config schema says."""
+    cfg = replace(CONFIG, retry=RetryPolicy(max_retries=5, backoff_seconds=30, backoff_factor=2.0))
+    assert delay_planned(cfg, 2, 100) == cfg.retry.delay_seconds(2, base=100) == 200
 
 
 def test_risk_rank_order() -> None:
