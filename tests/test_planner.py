@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from healing_guard.config import EscalationPolicy, GuardConfig, RetryPolicy, StrategyOverride
-from healing_guard.models import Diagnosis, EvidenceLine, Remediation, Risk
+from healing_guard.models import Diagnosis, EvidenceLine, Remediation, Risk, SecondaryCause
 from healing_guard.planner import decide, plan_run
 from healing_guard.provider import JobInfo, RunInfo
 
@@ -211,3 +211,114 @@ def test_one_backoff_formula() -> None:
 
 def test_risk_rank_order() -> None:
     assert [r.rank for r in (Risk.LOW, Risk.MEDIUM, Risk.HIGH)] == [0, 1, 2]
+
+
+# -- issue 7, defect 3 (the gate side): a transient-looking line never re-runs a deterministic failure
+
+
+def with_facts(
+    d: Diagnosis, *, secondary: tuple[SecondaryCause, ...] = (), evidence: tuple[str, ...] = ()
+) -> Diagnosis:
+    lines = tuple(EvidenceLine(10 + i, text) for i, text in enumerate(evidence)) or d.evidence
+    return replace(d, secondary=secondary, evidence=lines)
+
+
+def reruns(d: Diagnosis, *, config: GuardConfig = CONFIG) -> list[str]:
+    plan = plan_run(RUN, [(job(1), d)], config=config, max_retries=3, pull_request=None)
+    return [s.action for s in plan.steps if s.action.startswith("rerun") or s.action == "clear-cache"]
+
+
+def test_transient_line_beside_a_deterministic_error_is_not_rerun() -> None:
+    # `npm ERR! network` beside a tsc error: the diagnosis may say network, the tsc error decides
+    tsc = SecondaryCause("compile_error", "tsc-compile-error", 40, "src/a.ts(3,7): error TS2322: Type 'x'")
+    d = with_facts(diag("network", "rerun", strategy="npm-network-error"), secondary=(tsc,))
+    decision = decide(job(1), d, config=CONFIG, run=RUN, max_retries=3)
+    assert decision.action == "comment" and "compile_error" in decision.reason
+    assert reruns(d) == []
+
+
+@pytest.mark.parametrize(
+    ("category", "strategy", "line"),
+    [
+        (
+            "network",
+            "pip-network-error",
+            "E       AssertionError: expected ReadTimeoutError(\"HTTPSConnectionPool(host='pypi.org', port=443): "
+            'Read timed out. (read timeout=15)") to be retried',
+        ),
+        (
+            "docker_image",
+            "docker-pull-rate-limit",
+            "E       assert 'toomanyrequests: You have reached your pull rate limit' == ''",
+        ),
+        ("network", "npm-network-error", '    Expected: "npm ERR! network request failed"'),
+    ],
+)
+def test_transient_line_inside_a_failing_tests_output_is_not_rerun(category: str, strategy: str, line: str) -> None:
+    d = with_facts(diag(category, "rerun", strategy=strategy), evidence=(line,))
+    decision = decide(job(1), d, config=CONFIG, run=RUN, max_retries=3)
+    assert decision.action == "comment", decision.reason
+    assert reruns(d) == []
+
+
+def test_transient_line_beside_failed_tests_is_not_rerun() -> None:
+    d = replace(diag("network", "rerun"), params={"tests": ["tests/test_http.py::test_retry"]})
+    assert decide(job(1), d, config=CONFIG, run=RUN, max_retries=3).action == "comment"
+
+
+def test_runner_lost_line_printed_by_the_job_is_not_rerun() -> None:
+    lost = diag("infrastructure", "rerun", strategy="runner-lost-communication")
+    printed = replace(lost, params={"exit_code": 1})  # the step's own command exited: the runner was alive
+    assert decide(job(1), printed, config=CONFIG, run=RUN, max_retries=3).action == "comment"
+    # the runner really went away: no exit code, or the shutdown signal's 143
+    assert decide(job(1), lost, config=CONFIG, run=RUN, max_retries=3).action == "rerun"
+    shutdown = replace(lost, params={"exit_code": 143})
+    assert decide(job(1), shutdown, config=CONFIG, run=RUN, max_retries=3).action == "rerun"
+
+
+# -- issue 7, defect 4: every gate applies to every remediation that implies a re-run
+
+
+def test_clear_cache_chosen_by_the_config_never_reruns_a_compile_failure() -> None:
+    cfg = replace(CONFIG, strategies={"tsc-compile-error": StrategyOverride(action="clear-cache")})
+    d = diag("compile_error", "comment", strategy="tsc-compile-error", params={"key": "node-modules-abc"})
+    decision = decide(job(1), d, config=cfg, run=RUN, max_retries=3)
+    assert decision.action == "comment" and "deterministic" in decision.reason
+    assert reruns(d, config=cfg) == []
+
+
+def test_clear_cache_respects_the_retry_budget_and_a_second_timeout() -> None:
+    d = diag("cache_corruption", "clear-cache", params={"key": "k"})
+    spent = decide(job(1), d, config=CONFIG, run=replace(RUN, attempt=4), max_retries=3)
+    assert (spent.action, spent.escalate) == ("escalate", True)
+    timeout = diag("timeout", "clear-cache", params={"key": "k"})
+    again = decide(job(1), timeout, config=CONFIG, run=replace(RUN, attempt=2), max_retries=3)
+    assert again.action == "escalate"
+
+
+# -- issue 7, defects 2 and 5 on plain data (end to end over HTTP: tests/test_executor.py)
+
+
+def test_run_from_a_fork_gets_no_fix_pr_and_no_cache_deletion() -> None:
+    fork = replace(RUN, head_repository="mallory/r")
+    yaml = diag("dependency_missing", "fix-pr", strategy="python-module-not-found", params={"module": "yaml"})
+    cache = diag("cache_corruption", "clear-cache", params={"key": "k"})
+    for d in (yaml, cache):
+        decision = decide(job(1), d, config=CONFIG, run=fork, max_retries=3)
+        assert decision.action == "comment" and "fork mallory/r" in decision.reason
+    # a pull request run whose head repository is unknown (a deleted fork) counts as a fork
+    unknown = replace(RUN, head_repository="")
+    assert decide(job(1), yaml, config=CONFIG, run=unknown, max_retries=3).action == "comment"
+    # re-runs of a fork's run are allowed: they run the same code again, with the same token
+    assert decide(job(1), diag("network", "rerun"), config=CONFIG, run=fork, max_retries=3).action == "rerun"
+
+
+def test_clear_cache_without_a_key_is_advice() -> None:
+    decision = decide(job(1), diag("cache_corruption", "clear-cache"), config=CONFIG, run=RUN, max_retries=3)
+    assert decision.action == "comment" and "no cache key" in decision.reason
+
+
+@pytest.mark.parametrize("module", ["src", "reqeusts", "tests", "app.models", "os;rm -rf", ""])
+def test_fix_pr_for_a_module_that_is_not_a_well_known_distribution_is_advice(module: str) -> None:
+    d = diag("dependency_missing", "fix-pr", strategy="python-module-not-found", params={"module": module})
+    assert decide(job(1), d, config=CONFIG, run=RUN, max_retries=3).action == "comment"
