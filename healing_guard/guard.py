@@ -15,7 +15,7 @@ from pathlib import Path
 from .catalogue import Catalogue, load_catalogue
 from .classify import Classifier
 from .config import GuardConfig, LoadedConfig, load_config
-from .errors import GitHubError, HealingGuardError, SettingsError
+from .errors import HealingGuardError, SettingsError
 from .executor import Executor, issue_marker, occurrences_in
 from .logsource import LogInput, expand
 from .models import Diagnosis, Remediation
@@ -104,8 +104,8 @@ class PipelineGuard:
             out.error(f"{name}: {exc}")
             diagnosis = _unreadable(str(exc))
         except Exception as exc:  # a hostile log must not stop the other jobs
-            out.error(f"{name}: the log could not be diagnosed ({type(exc).__name__}: {exc})")
-            diagnosis = _unreadable(f"{type(exc).__name__}: {exc}")
+            out.error(f"{name}: the log could not be diagnosed ({_describe(exc)})")
+            diagnosis = _unreadable(_describe(exc))
             notes = ("the guard failed while reading this log; the diagnosis is unknown",)
         diagnosis = replace(diagnosis, source=name)
         if job is not None and diagnosis.failed_step is None and job.failed_step:
@@ -128,8 +128,7 @@ class PipelineGuard:
         try:
             self._heal(out, run)
         except Exception as exc:  # recorded with whatever was done before it
-            what = str(exc) if isinstance(exc, HealingGuardError) else f"internal error: {type(exc).__name__}: {exc}"
-            out.error(what)
+            out.error(_describe(exc))
         return out.build()
 
     def _heal(self, out: ResultBuilder, run: RunInfo) -> None:
@@ -182,11 +181,11 @@ class PipelineGuard:
         try:
             path = self.provider.download_job_log(job.id, tmp / f"job-{job.id}.log")
             source = expand(str(path))[0]
-        except (GitHubError, HealingGuardError) as exc:
-            out.error(f"{job.name}: {exc}")
+        except Exception as exc:  # this job's log is unknown; the other jobs go on
+            out.error(f"{job.name}: {_describe(exc)}")
             return JobResult(
                 name=job.name,
-                diagnosis=_unreadable(str(exc)),
+                diagnosis=_unreadable(_describe(exc)),
                 job=job,
                 url=job.html_url,
                 notes=("the log could not be downloaded; the diagnosis is unknown",),
@@ -196,8 +195,8 @@ class PipelineGuard:
     def _pull_request(self, out: ResultBuilder, run: RunInfo) -> int | None:
         try:
             return self.provider.find_pull_request(run)
-        except GitHubError as exc:
-            out.error(str(exc))
+        except Exception as exc:  # no comment then; the rest goes on
+            out.error(_describe(exc))
             return None
 
     def _escalation_issues(self, out: ResultBuilder, results: Sequence[JobResult]) -> dict[str, tuple[int, str] | None]:
@@ -210,9 +209,16 @@ class PipelineGuard:
                 continue
             try:
                 found[sig] = self.provider.find_issue(issue_marker(sig), self.config.escalation.labels)
-            except GitHubError as exc:
-                out.error(str(exc))
+            except Exception as exc:  # the count starts again; the rest goes on
+                out.error(_describe(exc))
         return found
+
+
+def _describe(exc: Exception) -> str:
+    """An error as the report shows it: the guard's own errors as they are, anything else (a bug, a
+    malformed answer) with its type, bounded."""
+    text = str(exc) if isinstance(exc, HealingGuardError) else f"internal error: {type(exc).__name__}: {exc}"
+    return text if len(text) <= 2000 else text[:2000] + "…"
 
 
 def _unreadable(reason: str) -> Diagnosis:

@@ -29,14 +29,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import GuardConfig
-from .models import CATEGORIES, TRANSIENT_CATEGORIES, Diagnosis, Risk
+from .models import TRANSIENT_CATEGORIES, Diagnosis, Risk
 from .provider import JobInfo, RunInfo
 from .remediations import ADVICE, COMMENT, ESCALATE, REGISTRY, RERUN, JobDecision, PlannedStep, Remedy, names
 
 __all__ = ["JobDecision", "Plan", "PlannedStep", "decide", "from_fork", "plan_run", "rerun_blocker"]
 
-#: Categories whose failure a re-run repeats.
-DETERMINISTIC_CATEGORIES: frozenset[str] = frozenset(CATEGORIES) - TRANSIENT_CATEGORIES - {"unknown"}
+#: Causes that a transient failure does not bring about: found beside a transient-looking line, they
+#: are what fails (a missing dependency or file is left out: a network failure does cause those).
+INDEPENDENT_CAUSES: frozenset[str] = frozenset(
+    {"compile_error", "lint", "test_failure", "dependency_conflict", "config_env"}
+)
 #: A line that belongs to a failing test's report (pytest's ``E`` lines, assertion messages,
 #: jest/vitest expectations, go test and unittest failure headers).
 _TEST_OUTPUT = re.compile(
@@ -110,11 +113,11 @@ def rerun_blocker(diagnosis: Diagnosis) -> str | None:
     if category not in TRANSIENT_CATEGORIES and category != "test_failure":
         return f"{category} is deterministic: a re-run would fail the same way"
     for s in diagnosis.secondary:
-        if s.category in DETERMINISTIC_CATEGORIES and s.category != category:
+        # a test that times out is reported as a failed test too: that is the same failure
+        cascade = category == "timeout" and s.category == "test_failure"
+        if s.category in INDEPENDENT_CAUSES and s.category != category and not cascade:
             return f"the log also shows {s.category} ({s.strategy}, line {s.line}): a re-run would fail the same way"
-    if category in TRANSIENT_CATEGORIES:
-        if diagnosis.params.get("tests"):
-            return "tests failed in the same log: the transient-looking line may be their output"
+    if category in TRANSIENT_CATEGORIES and category != "timeout":  # a test's timeout is in its report
         for e in diagnosis.evidence:
             if _TEST_OUTPUT.search(e.text):
                 return f"line {e.line} belongs to a failing test's output: the failure is the test's"

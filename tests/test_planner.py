@@ -261,9 +261,16 @@ def test_transient_line_inside_a_failing_tests_output_is_not_rerun(category: str
     assert reruns(d) == []
 
 
-def test_transient_line_beside_failed_tests_is_not_rerun() -> None:
-    d = replace(diag("network", "rerun"), params={"tests": ["tests/test_http.py::test_retry"]})
-    assert decide(job(1), d, config=CONFIG, run=RUN, max_retries=3).action == "comment"
+def test_a_test_timeout_reported_as_a_failed_test_is_still_a_timeout() -> None:
+    failed = SecondaryCause("test_failure", "jest-test-failed", 80, "✕ loads the page (5003 ms)")
+    d = with_facts(diag("timeout", "rerun", strategy="js-test-timeout"), secondary=(failed,))
+    assert decide(job(1), d, config=CONFIG, run=RUN, max_retries=3).action == "rerun"
+
+
+def test_a_dependency_missing_after_a_network_failure_is_its_cascade() -> None:
+    cascade = SecondaryCause("dependency_missing", "gradle-dependency-resolution-failed", 65, "Could not resolve all")
+    d = with_facts(diag("network", "rerun", strategy="jvm-repository-unreachable"), secondary=(cascade,))
+    assert decide(job(1), d, config=CONFIG, run=RUN, max_retries=3).action == "rerun"
 
 
 def test_runner_lost_line_printed_by_the_job_is_not_rerun() -> None:
