@@ -124,6 +124,8 @@ class PipelineGuard:
         if run_id is None:
             raise SettingsError("no run to heal: give 'run-id', or run the guard on a workflow_run event")
         run = self.provider.get_run(run_id)
+        if not run.repository:  # the repository being healed, for the fork gate
+            run = replace(run, repository=self.settings.repository)
         out.set_run(run)
         try:
             self._heal(out, run)
