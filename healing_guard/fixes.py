@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import configparser
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -183,14 +183,15 @@ def distribution_for(module: str) -> str:
     return known_distribution(module) or module.split(".")[0]
 
 
-def project_names(repo: Repository) -> set[str]:
+def project_names(repo: Repository, top: Collection[str] | None = None) -> set[str]:
     """The names (normalised) the repository publishes itself under: pyproject.toml's
-    ``[project]`` or ``[tool.poetry]`` name, setup.cfg's ``[metadata]`` name."""
+    ``[project]`` or ``[tool.poetry]`` name, setup.cfg's ``[metadata]`` name. ``top`` (the
+    top-level names, when known) spares reading files that are not there."""
     found: set[str] = set()
-    pyproject = repo.read("pyproject.toml")
+    pyproject = repo.read("pyproject.toml") if top is None or "pyproject.toml" in top else None
     if pyproject is not None:
         found.update(normalise(n) for n in _toml_project_names(pyproject[0]))
-    setup_cfg = repo.read("setup.cfg")
+    setup_cfg = repo.read("setup.cfg") if top is None or "setup.cfg" in top else None
     if setup_cfg is not None:
         parser = configparser.ConfigParser(interpolation=None)
         try:
@@ -223,16 +224,18 @@ def _toml_project_names(text: str) -> list[str]:
     return names
 
 
-def own_package(module: str, dist: str, repo: Repository) -> str | None:
-    """Why ``module`` is the repository's own code (None when it is not)."""
-    top = module.split(".")[0]
-    for folder, label in (("", "the top level"), ("src", "src/")):
-        entries = repo.listdir(folder) or []
-        if top in entries or f"{top}.py" in entries:
-            return f"{top} is the repository's own package (in {label})"
-    projects = project_names(repo)
-    if normalise(top) in projects or normalise(dist) in projects:
-        return f"{top} is this project's own name"
+def own_package(module: str, dist: str, repo: Repository, top: Collection[str] | None = None) -> str | None:
+    """Why ``module`` is the repository's own code (None when it is not). ``top``: the top-level
+    names, when already listed."""
+    name = module.split(".")[0]
+    top = repo.listdir("") if top is None else top
+    src = repo.listdir("src") if top is None or "src" in top else None
+    for entries, label in ((top, "the top level"), (src, "src/")):
+        if entries and (name in entries or f"{name}.py" in entries):
+            return f"{name} is the repository's own package (in {label})"
+    projects = project_names(repo, top)
+    if normalise(name) in projects or normalise(dist) in projects:
+        return f"{name} is this project's own name"
     return None
 
 
@@ -273,10 +276,13 @@ class PythonRequirement:
             return reason
         module = str(diagnosis.params["module"])
         dist = known_distribution(module, extra) or ""
-        own = own_package(module, dist, repo)
+        top = repo.listdir("")
+        own = own_package(module, dist, repo, top)
         if own is not None:
             return f"{own}: the import path or the install step is wrong, not a dependency missing"
         for path in REQUIREMENTS_FILES:
+            if top is not None and path.split("/")[0] not in top:
+                continue
             found = repo.read(path)
             if found is None:
                 continue
