@@ -716,6 +716,22 @@ class GitHubClient:
 
         return self._call(f"reading {path} at {ref}", "contents: read", run)
 
+    def list_directory(self, path: str, ref: str) -> list[str] | None:
+        """The names in folder ``path`` ("" for the top level) at ``ref``, or None when it is not a folder."""
+
+        def run() -> list[str] | None:
+            try:
+                data = self._json("GET", f"/contents/{path.strip('/')}", {"ref": ref})
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            if not isinstance(data, list):
+                return None
+            return [str(e.get("name", "")) for e in data if isinstance(e, dict)]
+
+        return self._call(f"listing {path or 'the top level'} at {ref}", "contents: read", run)
+
     def open_fix_pull_request(
         self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str
     ) -> Posted:

@@ -11,6 +11,7 @@ from typing import IO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .advice import advice_for
 from .models import Diagnosis, EvidenceLine
 from .sanitize import code_fence, inline_code, plain_markdown
 
@@ -29,6 +30,7 @@ def jinja_env() -> Environment:
     env.filters["plain"] = plain_markdown
     env.filters["evidence_block"] = evidence_block
     env.filters["code_block"] = code_fence
+    env.filters["advice"] = advice_for
     return env
 
 
@@ -95,7 +97,7 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
             for s in d.secondary:
                 out.append(f"    line {s.line}: {s.category} ({s.strategy})")
         if d.remediation:
-            out.append(f"  remediation ({d.remediation.action}): {d.remediation.description}")
+            out.append(f"  remediation ({d.remediation.action}): {_CONTROL.sub('?', advice_for(d))}")
         for w in d.warnings:
             out.append(c(f"  warning: {w}", "yellow"))
         out.append("")

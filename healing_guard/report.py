@@ -18,6 +18,7 @@ from typing import IO, Any
 from actions_toolkit.command import Command
 from actions_toolkit.file_command import prepare_key_value_message
 
+from .advice import advice_for
 from .render import jinja_env
 from .results import GuardResult, JobResult
 from .sanitize import Redactor, safe_log_text, truncate
@@ -160,7 +161,7 @@ class Reporter:
                 f"line {root.line}: {root.text}" if root else "no error line"
             )
             if d.remediation:
-                message += f"\nSuggested: {d.remediation.description}"
+                message += f"\nSuggested: {advice_for(d)}"
             title = f"Healing Guard: {d.category} in {r.name}"
             if d.category == "unknown":
                 self.warning(truncate(message, 4000), title=title)
