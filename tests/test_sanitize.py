@@ -229,7 +229,7 @@ AKIA = "AKIAIOSFODNN7EXAMPLE"
         ),
         ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpw", "Authorization: Basic ***"),
         ("mysql -u root --password=hunter2hunter2 -h db", "hunter2", "--password=***"),
-        ("  POSTGRES_PASSWORD: postgres123", "postgres123", "POSTGRES_PASSWORD:***"),
+        ("  POSTGRES_PASSWORD: postgres123", "postgres123", "POSTGRES_PASSWORD: ***"),
         ("export API_KEY=abcdef123456", "abcdef123456", "API_KEY=***"),
         ("xoxb-1234567890-abcdefghij posted", "xoxb-1234567890", "*** posted"),
     ],
