@@ -72,9 +72,15 @@ def _inline(value: object) -> str:
     return clean(as_text(value)).replace("\t", " ").replace("\n", " ")
 
 
+# "_" opens or closes emphasis only at the edge of a word; inside one (snake_case, a token such as
+# ghs_…, which the run's redactor must still find whole in the rendered text) it is left as it is
+_EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+
+
 def _escape(text: str) -> str:
     text = _PINGS.sub(lambda m: m.group(0) + ZWSP, text)
     text = _ENTITY_RE.sub(lambda m: _ENTITIES[m.group(0)], text)
+    text = _EDGE_UNDERSCORE.sub("&#95;", text)
     m = _BLOCK_START.match(text)
     if m:
         if m.group(2):
