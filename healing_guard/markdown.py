@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from .sanitize import ZWSP, clean
+from .sanitize import ZWSP, clean, clean_data
 
 __all__ = ["Md", "as_text", "finalize", "md_code", "md_comment", "md_fence", "md_prose", "md_text", "md_url"]
 
@@ -68,8 +68,14 @@ def as_text(value: object) -> str:
     return str(value)
 
 
+def _clean_text(value: object) -> str:
+    # each item of a list or a dict cleaned on its own first: joined, one item's key could be read
+    # as the value of the item before it ("token=" + "PGPASSWORD: x") and its own value left bare
+    return clean(value if isinstance(value, str) else as_text(clean_data(value)))
+
+
 def _inline(value: object) -> str:
-    return clean(as_text(value)).replace("\t", " ").replace("\n", " ")
+    return _clean_text(value).replace("\t", " ").replace("\n", " ")
 
 
 # "_" opens or closes emphasis only at the edge of a word; inside one (snake_case, a token such as
@@ -145,7 +151,7 @@ def md_prose(value: object, table: bool = False) -> Md:
 
 def md_fence(text: object, info: str = "text") -> Md:
     """A fenced block that no backtick run inside ``text`` can close."""
-    body = clean(as_text(text))
+    body = _clean_text(text)
     longest = max((len(r) for r in re.findall(r"`{3,}", body)), default=0)
     fence = "`" * max(3, longest + 1)
     info = re.sub(r"[^A-Za-z0-9_+.-]", "", info)

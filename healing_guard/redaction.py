@@ -58,7 +58,9 @@ _SHAPES: tuple[re.Pattern[str], ...] = (
 
 _ANY_SHAPE = re.compile("|".join(f"(?:{p.pattern})" for p in _SHAPES))
 
-# -- shapes where only the group "v" is the secret --------------------------------------------------
+# -- shapes where only the group "v" is the secret ---------------------------------------------------
+# No value class takes a backtick or "<": a second pass over rendered Markdown (which the executor
+# makes) must never eat the delimiter of a code span or an HTML tag and leave its text live.
 _KEYWORDS = (
     r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key"
     r"|secret[_-]?key|account[_-]?key|signing[_-]?key|encryption[_-]?key|master[_-]?key"
@@ -78,19 +80,19 @@ _VALUED: tuple[re.Pattern[str], ...] = (
     # Slack, Discord and Teams webhooks: the path is the secret
     re.compile(r"https://hooks\.slack\.com/(?:services|workflows|triggers)/(?P<v>[A-Za-z0-9/_-]{8,})"),
     re.compile(r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/webhooks/\d+/(?P<v>[A-Za-z0-9_-]{16,})"),
-    re.compile(r"\.webhook\.office\.com/webhookb2/(?P<v>[^\s'\"<>]{16,})"),
+    re.compile(r"\.webhook\.office\.com/webhookb2/(?P<v>[^\s'\"`<>]{16,})"),
     # credentials in a URL: scheme://user:password@host, scheme://long-token@host
-    re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@'\"<>]*:(?P<v>[^/\s@'\"<>]+)@"),
+    re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s:@'\"`<>]*:(?P<v>[^/\s@'\"`<>]+)@"),
     re.compile(r"(?i)\b[a-z][a-z0-9+.-]*://(?P<v>[A-Za-z0-9_-]{20,})@"),
     # secrets in a query string (tokens, SAS signatures, presigned URLs)
     re.compile(
         r"(?i)[?&](?:[\w.-]*(?:token|secret|passw(?:or)?d|signature|credential|api[_-]?key|apikey|access[_-]?key)"
-        r"|sig|code)=(?P<v>[^&\s'\"#<>]{4,})"
+        r"|sig|code)=(?P<v>[^&\s'\"`#<>]{4,})"
     ),
     # Authorization / Proxy-Authorization headers, with or without a scheme word
     re.compile(
         r"(?i)\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|ntlm|bot)\s+)?"
-        r"(?P<v>[^\s'\"][^\r\n'\"]*)"
+        r"(?P<v>[^\s'\"`<]+)"
     ),
     # "Bearer <token>": a token has a digit or an inner symbol, or is long ("bearer authentication." is prose)
     re.compile(
@@ -100,17 +102,17 @@ _VALUED: tuple[re.Pattern[str], ...] = (
     # CLI flags: --password x, --token=x, --api-key "x", --client-secret x
     re.compile(
         r"(?i)(?<![\w-])--?[a-z0-9-]*?(?:password|passwd|passphrase|token|secret|api-?key|apikey|access-key)"
-        r"(?:=|[ \t]+)(?P<v>\"[^\"\n]*(?:\"|$)|'[^'\n]*(?:'|$)|[^\s'\"-][^\s'\"]*)"
+        r"(?:=|[ \t]+)(?P<v>\"[^\"\n`]*(?:\"|$|(?=`))|'[^'\n`]*(?:'|$|(?=`))|[^\s'\"`-][^\s'\"`]*)"
     ),
     # mysql -pSECRET, sshpass -p SECRET, docker login -p SECRET, curl -u user:SECRET
-    re.compile(r"(?i)\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p(?P<v>[^\s'\"]+)"),
-    re.compile(r"(?i)\bsshpass\b[^\n]*?\s-p\s*(?P<v>[^\s'\"]+)"),
+    re.compile(r"(?i)\b(?:mysql|mysqldump|mysqladmin|mariadb)\b[^\n]*?\s-p(?P<v>[^\s'\"`]+)"),
+    re.compile(r"(?i)\bsshpass\b[^\n]*?\s-p\s*(?P<v>[^\s'\"`]+)"),
     re.compile(
-        r"(?i)\b(?:docker|podman|buildah|skopeo|helm|oras|crane)\b[^\n]*?\blogin\b[^\n]*?\s-p\s+(?P<v>[^\s'\"]+)"
+        r"(?i)\b(?:docker|podman|buildah|skopeo|helm|oras|crane)\b[^\n]*?\blogin\b[^\n]*?\s-p\s+(?P<v>[^\s'\"`]+)"
     ),
-    re.compile(r"(?i)\bcurl\b[^\n]*?\s(?:-u|--user)\s+['\"]?[^\s:'\"]+:(?P<v>[^\s'\"]+)"),
+    re.compile(r"(?i)\bcurl\b[^\n]*?\s(?:-u|--user)\s+['\"]?[^\s:'\"`]+:(?P<v>[^\s'\"`]+)"),
     # npm's legacy _auth (base64 of user:password)
-    re.compile(r"(?i):_auth\s*=\s*(?P<v>[^\s'\"]{4,})"),
+    re.compile(r"(?i):_auth\s*=\s*(?P<v>[^\s'\"`]{4,})"),
     # "auth": "…" (a Docker config.json) only when quoted: "auth: required" is prose
     re.compile(r"(?i)[\"']auth[\"']\s*:\s*[\"'](?P<v>[^\"'\s]{4,})[\"']"),
 )
@@ -121,9 +123,9 @@ _KEYED: tuple[re.Pattern[str], ...] = (
     re.compile(rf"<{_KEY}>(?P<v>[^<\n]+)</"),
     # key = "quoted value": JSON, Python and Ruby hashes, YAML, TOML, INI, env
     # (a value cut before its closing quote is hidden to the end of the line)
-    re.compile(rf"{_KEY}{_SEP}(?P<q>\\?[\"'])(?P<v>(?:(?!(?P=q)).){{1,500}}?)(?:(?P=q)|$)"),
+    re.compile(rf"{_KEY}{_SEP}(?P<q>\\?[\"'])(?P<v>(?:(?!(?P=q))[^`]){{1,500}}?)(?:(?P=q)|$|(?=`))"),
     # KEY=value, key: value unquoted
-    re.compile(rf"{_KEY}{_SEP}(?P<v>[^\s'\"\\,;&<>()]{{3,}})"),
+    re.compile(rf"{_KEY}{_SEP}(?P<v>[^\s'\"`\\,;&<>()]{{3,}})"),
 )
 
 # placeholders and prose that follow "password:" without being a password

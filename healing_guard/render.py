@@ -100,7 +100,7 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
         out.append(f"  strategy:   {d.strategy}")
         out.append(f"  step:       {_plain(d.failed_step or 'unknown')}")
         if d.params:
-            shown = as_text(d.params)
+            shown = as_text(clean_data(d.params))
             out.append(f"  params:     {_plain(shown)}")
         out.append("  evidence:")
         for i, e in enumerate(d.evidence):

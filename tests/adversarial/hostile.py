@@ -57,7 +57,9 @@ def diagnosis_from(text: str, **changes: Any) -> Diagnosis:
         "confidence": 0.5,
         "risk": "high",
         "strategy": "generic-error-line",
-        "params": {"message": text, "tests": [text, "t2"], text[:40]: 1},
+        # "token": a key that names a secret, beside a value in a code span (a second redaction pass over
+        # the rendered Markdown must not eat the span's backticks and leave its text live)
+        "params": {"message": text, "tests": [text, "t2"], text[:40]: 1, "token": text},
         "evidence": tuple(EvidenceLine(10 + i, line) for i, line in enumerate(lines)),
         "failed_step": f"Run {text}",
         "signature": "0123456789abcdef",
