@@ -6,43 +6,22 @@ the report shows it. In a dry run no request that changes anything is sent.
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from .config import GuardConfig
 from .errors import GitHubConflictError, GitHubError
 from .fixes import propose
+from .markers import comment_marker, issue_marker, occurrences_in, read_state
 from .planner import PlannedStep
 from .provider import Provider, RunInfo
 from .render import jinja_env
 from .results import GuardResult, JobResult, Outcome
 from .sanitize import Redactor, truncate
 
-COMMENT_MARKER = "<!-- healing-guard:comment -->"
 MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
-_STATE = re.compile(r"<!-- healing-guard:state (\{.*?\}) -->")
 
-
-def issue_marker(signature: str) -> str:
-    return f"<!-- healing-guard:signature={signature} -->"
-
-
-def read_state(body: str) -> dict[str, object]:
-    m = _STATE.search(body or "")
-    if not m:
-        return {}
-    try:
-        data = json.loads(m.group(1))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def occurrences_in(body: str) -> int:
-    value = read_state(body).get("occurrences", 0)
-    return value if isinstance(value, int) else 0
+__all__ = ["Executor", "issue_marker", "occurrences_in"]  # the markers live in markers.py
 
 
 @dataclass
@@ -162,8 +141,9 @@ class Executor:
 
     def _comment(self, step: PlannedStep) -> None:
         assert self.pull_request is not None
-        body = self._render("comment.md.j2", marker=COMMENT_MARKER)
-        posted = self.provider.upsert_comment(self.pull_request, COMMENT_MARKER, body)
+        marker = comment_marker(self.run.workflow_id, self.run.name)
+        body = self._render("comment.md.j2", marker=marker)
+        posted = self.provider.upsert_comment(self.pull_request, marker, body)
         verb = "posted" if posted.created else "updated"
         self._record("comment", "done", f"{verb} the diagnosis on pull request #{self.pull_request}", posted.html_url)
 
@@ -171,31 +151,23 @@ class Executor:
         r = self._job(step.jobs[0])
         marker = issue_marker(step.signature)
         labels = self.config.escalation.labels
-        if step.signature in self.issues:
-            found = self.issues[step.signature]
-        else:
-            found = self.provider.find_issue(marker, labels)
-        state = read_state(found[1]) if found else {}
-        count = occurrences_in(found[1]) + 1 if found else 1
-        previous = state.get("runs")
-        runs = [x for x in previous if isinstance(x, str)] if isinstance(previous, list) else []
-        this = f"{self.run.html_url} (attempt {self.run.attempt})"
-        if this not in runs:
-            runs.append(this)
-        runs = runs[-20:]
-        state_json = json.dumps({"occurrences": count, "runs": runs}, separators=(",", ":"))
-        body = self._render(
-            "issue.md.j2",
-            r=r,
-            marker=marker,
-            state=f"<!-- healing-guard:state {state_json} -->",
-            occurrences=count,
-            runs=runs,
-        )
+        count = 0
+
+        def render(previous: str | None) -> str:
+            nonlocal count
+            state = read_state(previous).add(self.run.id, self.run.attempt)
+            count = state.occurrences
+            return self._render(
+                "issue.md.j2",
+                r=r,
+                marker=marker,
+                state=state.comment(),
+                occurrences=state.occurrences,
+                runs=state.run_links(self.run.html_url),
+            )
+
         title = f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})"
-        posted = self.provider.save_issue(
-            found[0] if found else None, title[:250], body, labels, self.config.escalation.assignees
-        )
+        posted = self.provider.save_issue(marker, title[:250], render, labels, self.config.escalation.assignees)
         verb = "opened" if posted.created else "updated"
         self._record("escalate", "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
 
