@@ -20,7 +20,7 @@ from .markers import comment_marker, issue_marker, read_state
 from .provider import Provider, RunInfo
 from .render import jinja_env
 from .results import JobResult, Outcome, ResultBuilder
-from .sanitize import Redactor, truncate
+from .sanitize import Redactor, clean, truncate
 
 if TYPE_CHECKING:
     from .remediations import PlannedStep
@@ -141,6 +141,7 @@ class Executor:
         change = recipe.propose(r.diagnosis, repo, self.config.python_distributions)
         if isinstance(change, str):
             return self._outcome(step, "skipped", change)
+        summary = self._line(change.summary)
         body = self._render("fix_pr.md.j2", r=r, change=change, marker=issue_marker(r.diagnosis.signature))
         posted = self.provider.open_fix_pull_request(
             base=base,
@@ -148,14 +149,14 @@ class Executor:
             path=change.path,
             content=change.content,
             sha=change.sha,
-            message=f"fix(ci): {change.summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
-            title=f"fix(ci): {change.summary}",
+            message=f"fix(ci): {summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
+            title=f"fix(ci): {summary}",
             body=body,
         )
         return self._outcome(
             step,
             "done",
-            f"{'opened' if posted.created else 'already open'}: #{posted.number} {change.summary}",
+            f"{'opened' if posted.created else 'already open'}: #{posted.number} {summary}",
             posted.html_url,
         )
 
@@ -190,11 +191,16 @@ class Executor:
                 runs=state.run_links(self.run.html_url),
             )
 
-        title = f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})"
+        title = self._line(f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})")
         posted = self.provider.save_issue(marker, title[:250], render, labels, self.config.escalation.assignees)
         verb = "opened" if posted.created else "updated"
         return self._outcome(step, "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
 
     def _render(self, template: str, **context: object) -> str:
         text = jinja_env().get_template(template).render(res=self.results.build(), **context)
-        return truncate(self.redact(text), MAX_BODY)
+        # the template cleaned every value it placed; only the run's own secrets are looked for again
+        return truncate(self.redact.known(text), MAX_BODY)
+
+    def _line(self, text: str) -> str:
+        """A title or commit subject made from names a workflow or a log chose: cleaned, one line."""
+        return clean(text, self.redact).replace("\n", " ")
