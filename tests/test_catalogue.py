@@ -69,7 +69,9 @@ def test_sourced_fixtures_name_a_public_source() -> None:
     sourced = _sourced_fixtures()
     assert len(sourced) >= 60
     for name, data in sourced.items():
-        assert _SOURCE.match(str(data["source"])), f"{name}: source {data['source']!r} is not owner/repo:path@commit or owner/repo#N"
+        assert _SOURCE.match(str(data["source"])), (
+            f"{name}: source {data['source']!r} is not owner/repo:path@commit or owner/repo#N"
+        )
         assert str(data.get("excerpt", "")).strip(), f"{name}: say which part of the source the excerpt is"
 
 
@@ -106,8 +108,8 @@ def test_gha_real_excerpts_are_byte_for_byte_slices_of_their_log() -> None:
         assert gid in labels, f"{name}: unknown gha-real log {gid}"
         assert labels[gid]["source"].startswith(data["source"]), f"{name}: source differs from labels.json"
         log = (GHA_REAL / labels[gid]["file"]).read_bytes().split(b"\n")
-        fixture = (ROOT / "tests" / "fixtures" / "logs" / f"{name}.log").read_bytes()
-        fixture = fixture.replace(b" #=MATCH=#", b"").rstrip(b"\n").split(b"\n")
+        raw = (ROOT / "tests" / "fixtures" / "logs" / f"{name}.log").read_bytes()
+        fixture = raw.replace(b" #=MATCH=#", b"").rstrip(b"\n").split(b"\n")
         expected = log[first - 1 : last]
         while expected and not expected[-1]:
             expected.pop()
@@ -127,7 +129,9 @@ def test_patterns_keep_non_ascii_out_of_classes_and_quantifiers() -> None:
     # the prefilter runs on UTF-8 bytes: `[•-]` is a class of bytes and `━+` repeats one byte
     for s in CATALOGUE.strategies:
         for p in (*s.patterns, *s.indicators, *s.exclude):
-            assert not re.search(r"\[[^\]]*[^\x00-\x7f][^\]]*\]", p.pattern), f"{s.id}: non-ASCII in a class: {p.pattern}"
+            assert not re.search(r"\[[^\]]*[^\x00-\x7f][^\]]*\]", p.pattern), (
+                f"{s.id}: non-ASCII in a class: {p.pattern}"
+            )
             assert not re.search(r"[^\x00-\x7f][+*?{]", p.pattern), f"{s.id}: quantified non-ASCII char: {p.pattern}"
 
 
