@@ -30,10 +30,9 @@ import yaml
 
 from .catalogue import Catalogue, parse_strategy
 from .errors import CatalogueError, ConfigError
+from .files import read_at_most, special_kind
 from .models import ACTIONS, Risk, Strategy
 
-#: Where the Action looks for the file in the repository that uses it.
-DEFAULT_CONFIG_PATH = Path(".github/healing-config.yml")
 #: A larger file is refused: a config never needs this much, and the parser's work stays bounded.
 MAX_CONFIG_BYTES = 1024 * 1024
 #: The only version of the format.
@@ -57,6 +56,8 @@ _DEFAULT_REMEDIATION_TEXT: Mapping[str, str] = {
 
 #: The most values a document may expand to (aliases can multiply a small file).
 _MAX_NODES = 200_000
+#: The deepest nesting of lists and mappings accepted (the format needs 5; the parser recurses per level).
+MAX_DEPTH = 64
 
 JsonPath = tuple[str | int, ...]
 
@@ -274,20 +275,19 @@ def _sorted(problems: list[ConfigProblem]) -> list[ConfigProblem]:
 
 
 def _read(path: Path, file: str) -> str:
-    if path.is_dir():
-        raise ConfigError("is a directory, not a config file", file=file)
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
+        kind = special_kind(path)
+        if kind is not None:
             raise ConfigError(
-                f"the file is {size} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+                f"is {kind}, not a config file",
+                file=file,
             )
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from exc
-    if len(raw) > MAX_CONFIG_BYTES:  # it grew after the stat
+    if raw is None:
         raise ConfigError(
-            f"the file is {len(raw)} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+            f"the file is larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the most a config file can be", file=file
         )
     try:
         return raw.decode("utf-8-sig")
@@ -312,9 +312,9 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[JsonPath, int]] | None:
 
     Returns ``None`` for a document with no content (empty, or only comments).
     """
-    loader: yaml.SafeLoader | None = None
+    loader: _BoundedLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text, file)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -331,15 +331,45 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[JsonPath, int]] | None:
         ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=file) from exc
+    except RecursionError as exc:  # pragma: no cover - MAX_DEPTH stops nesting long before
+        raise ConfigError(f"lists and mappings nested too deeply (at most {MAX_DEPTH} levels)", file=file) from exc
     finally:
         if loader is not None:
             loader.dispose()
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than :data:`MAX_DEPTH`.
+
+    PyYAML composes nested nodes recursively, so a file of ten thousand ``[`` would otherwise end
+    in a ``RecursionError`` rather than a message about the file.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self._file = file
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ConfigError(
+                    f"lists and mappings nested more than {MAX_DEPTH} levels deep; a healing config needs "
+                    "a handful, so this is not one",
+                    file=self._file,
+                    line=mark.line + 1,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 class _Composer:
     """Turns composed YAML nodes into plain data, recording lines and refusing duplicate keys."""
 
-    def __init__(self, loader: yaml.SafeLoader, file: str, lines: dict[JsonPath, int]) -> None:
+    def __init__(self, loader: _BoundedLoader, file: str, lines: dict[JsonPath, int]) -> None:
         self.loader = loader
         self.file = file
         self.lines = lines
