@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -374,6 +375,8 @@ class _Composer:
         self.file = file
         self.lines = lines
         self.active: set[int] = set()
+        #: Mappings whose merge keys are resolved (PyYAML does that in place, so once per node).
+        self.flattened: set[int] = set()
         self.count = 0
 
     def build(self, node: yaml.Node, path: JsonPath, line: int) -> Any:
@@ -382,7 +385,14 @@ class _Composer:
         if self.count > _MAX_NODES:
             raise ConfigError("the document expands to too many values (nested aliases?)", file=self.file, line=line)
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(
+                    f"{_dotted(path)}: {node.value} is not a number the guard can use; write a finite number",
+                    file=self.file,
+                    line=line,
+                )
+            return value
         if id(node) in self.active:
             raise ConfigError("an alias refers to the value that contains it", file=self.file, line=line)
         self.active.add(id(node))
@@ -407,6 +417,17 @@ class _Composer:
             )
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
+        if id(node) not in self.flattened:  # an alias to a mapping already seen: checked then
+            self._check_keys(node, path)
+            self.loader.flatten_mapping(node)  # resolves merge keys (<<); explicit keys come last and win
+            self.flattened.add(id(node))
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            result[name] = self.build(value_node, (*path, name), key_node.start_mark.line + 1)
+        return result
+
+    def _check_keys(self, node: yaml.MappingNode, path: JsonPath) -> None:
         seen: dict[str, int] = {}
         for key_node, _ in node.value:
             line = key_node.start_mark.line + 1
@@ -424,12 +445,6 @@ class _Composer:
                     line=line,
                 )
             seen[name] = line
-        self.loader.flatten_mapping(node)  # resolves merge keys (<<); explicit keys come last and win
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            name = str(key_node.value)
-            result[name] = self.build(value_node, (*path, name), key_node.start_mark.line + 1)
-        return result
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ConfigError:
@@ -557,9 +572,13 @@ def _expectation(schema: Mapping[str, Any]) -> str:
         else:
             text = "must be a string"
         if schema.get("minLength", 0) > 1 or "maxLength" in schema:
-            low = schema.get("minLength")
-            length = _range(low if low and low > 1 else None, schema.get("maxLength")).strip()
-            text += f" of {length} characters"
+            low, high = schema.get("minLength", 0), schema.get("maxLength")
+            if low > 1 and high is not None:
+                text += f" of {low} to {high} characters"
+            elif low > 1:
+                text += f" of at least {low} characters"
+            else:
+                text += f" of at most {high} characters"
         elif schema.get("minLength") == 1:
             text = text.replace("a string", "a non-empty string")
         return text
@@ -604,6 +623,8 @@ def _validate(
         if keyword == "additionalProperties" and isinstance(error.instance, dict):
             warnings.extend(_unknown_keys(error.instance, error.schema, path, lines, file))
             continue
+        if keyword == "oneOf" and not isinstance(error.instance, dict):
+            continue  # not a mapping at all: its "type" error says so
         if "propertyNames" in error.relative_schema_path:
             if path == ("strategies",):
                 continue  # reported with close matches by _Builder, which checks every id
@@ -626,7 +647,7 @@ def _message(keyword: str, error: jsonschema.ValidationError, path: JsonPath) ->
         required: Any = error.validator_value
         missing = [k for k in required if k not in instance]
         return f"{where}: missing required key {', '.join(missing)}"
-    if keyword == "oneOf" and path[:1] == ("custom_strategies",):
+    if keyword == "oneOf" and path[:1] == ("custom_strategies",) and isinstance(instance, dict):
         if "action" in instance and "remediation" in instance:
             return f"{where}: give either action or a remediation mapping, not both"
         return f"{where}: needs an action: set action (one of {', '.join(ACTIONS)}) or a remediation mapping"

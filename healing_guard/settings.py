@@ -190,9 +190,8 @@ class Settings:
                 "The runner sets it in every job: run the guard inside GitHub Actions, or give 'log-path' "
                 "to diagnose log files only."
             )
-        config = Path(_plain_text(env, "config-path"))
-        if not config.is_absolute():
-            config = workspace / config
+        config = workspace / _plain_text(env, "config-path")
+        _inside_workspace("config-path", str(config), config, workspace)
         token = _plain_text(env, "github-token") or env.get("GITHUB_TOKEN", "")
         if not log_paths and not token:
             raise SettingsError(
@@ -272,12 +271,10 @@ def check_strategy(strategy: str, ids: Collection[str], retired: Mapping[str, st
 def _log_paths(env: Mapping[str, str], workspace: Path) -> tuple[str, ...]:
     """The ``log-path`` entries, each checked to be a regular file (when it exists) inside the workspace.
 
-    In a workflow the guard publishes what it reads (annotations, summary, comments), so a path or a
-    symbolic link must not make it read other files of the runner. The command line is not restricted.
+    The command line (``healing-guard analyze``) is not restricted.
     """
     raw = read_input(env, "log-path")
     paths = tuple(p.strip() for line in raw.splitlines() for p in line.split(",") if p.strip())
-    root = Path(os.path.realpath(workspace))
     for path in paths:
         if path == "-" or "\0" in path:
             raise _invalid(
@@ -286,17 +283,7 @@ def _log_paths(env: Mapping[str, str], workspace: Path) -> tuple[str, ...]:
                 "standard input" if path == "-" else "a path with a NUL character",
                 "Give the paths of log files the job wrote under the workspace, separated by commas or new lines.",
             )
-        full = Path(os.path.realpath(workspace / path))
-        if full != root and root not in full.parents:
-            link = "" if Path(os.path.normpath(workspace / path)) == full else " (through a symbolic link)"
-            raise _invalid(
-                "log-path",
-                path,
-                f"it resolves to {full}{link}, outside the workspace {root}",
-                "The guard reads only files under GITHUB_WORKSPACE, so that a path or a link cannot make it "
-                "read and publish other files of the runner. Write the logs under the workspace (for example "
-                "to logs/test.log) and give that path.",
-            )
+        full = _inside_workspace("log-path", path, workspace / path, workspace)
         try:
             kind = special_kind(full)
         except FileNotFoundError:
@@ -312,6 +299,28 @@ def _log_paths(env: Mapping[str, str], workspace: Path) -> tuple[str, ...]:
                 "the guard or never end.",
             )
     return paths
+
+
+def _inside_workspace(name: str, value: str, path: Path, workspace: Path) -> Path:
+    """``path`` with every symbolic link resolved, refused unless it lies inside the workspace.
+
+    In a workflow the guard publishes what it reads (annotations, the summary, comments: a config
+    file's values appear in its error messages), so neither a path nor a link committed to the
+    repository may make it read other files of the runner, such as ``/proc/self/environ``.
+    """
+    root = Path(os.path.realpath(workspace))
+    full = Path(os.path.realpath(path))
+    if full == root or root in full.parents:
+        return full
+    link = "" if Path(os.path.normpath(path)) == full else " (through a symbolic link)"
+    raise _invalid(
+        name,
+        value,
+        f"it resolves to {full}{link}, outside the workspace {root}",
+        "In a workflow the guard reads only files under GITHUB_WORKSPACE, so that a path or a link cannot "
+        "make it read and publish other files of the runner. Put the file under the workspace and give "
+        "its path relative to it.",
+    )
 
 
 def _opt_int(value: str | None) -> int | None:

@@ -637,3 +637,44 @@ def test_default_config_path_constant_is_gone() -> None:
     import healing_guard.config as module
 
     assert not hasattr(module, "DEFAULT_CONFIG_PATH")  # the input's default in settings.INPUTS is the one place
+
+
+def test_an_alias_to_a_mapping_that_overrides_a_merged_key_is_not_a_duplicate(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # PyYAML resolves merge keys in place: the second use of &quiet used to see both `enabled`s
+    path = tmp_path / "healing-config.yml"
+    path.write_text(
+        "x-base: &base {enabled: true, min_confidence: 0.9}\n"
+        "strategies:\n"
+        "  python-module-not-found: &quiet {<<: *base, enabled: false}\n"
+        "  npm-cache-corrupt: *quiet\n",
+        "utf-8",
+    )
+    loaded = load_config(path, catalogue=catalogue)
+    assert loaded.config.override("npm-cache-corrupt") == StrategyOverride(enabled=False, min_confidence=0.9)
+    assert [w.key for w in loaded.warnings] == ["x-base"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("min_confidence: .nan\n", "min_confidence: .nan is not a number the guard can use"),
+        ("retry:\n  backoff_factor: -.inf\n", "retry.backoff_factor: -.inf is not a number"),
+        ("custom_strategies: [1]\n", "custom_strategies[0]: must be a mapping (key: value), got 1"),
+        (
+            "custom_strategies:\n"
+            "  - {id: mine, name: A, category: network, patterns: ['^a'], risk: low, action: rerun}\n",
+            'custom_strategies[0].name: must be a string of at least 3 characters, got "A"',
+        ),
+    ],
+    ids=["nan", "infinity", "item-not-a-mapping", "short-name"],
+)
+def test_values_the_schema_alone_lets_through_or_words_badly(
+    catalogue: Catalogue, tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "healing-config.yml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(path, catalogue=catalogue)
+    assert excinfo.value.detail.startswith(message)

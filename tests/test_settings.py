@@ -277,3 +277,13 @@ def test_every_input_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     for name in INPUTS:
         assert f"| `{name}` |" in readme, name
+
+
+@pytest.mark.parametrize("value", ["/proc/self/environ", "../outside.yml", "link.yml"])
+def test_config_path_outside_the_workspace_is_refused(tmp_path: Path, value: str) -> None:
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "link.yml").symlink_to("/proc/self/environ")  # a link committed to the repository
+    env = base_env(ws, **{"INPUT_CONFIG-PATH": value})
+    with pytest.raises(SettingsError, match=r"'config-path'.*outside the workspace"):
+        Settings.from_env(env)
