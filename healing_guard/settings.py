@@ -52,6 +52,7 @@ MAX_EVENT_BYTES = 32 * 1024 * 1024
 
 _DIGITS = re.compile(r"[0-9]+")
 _STRATEGY_ID = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_RUN_URL = re.compile(r"/actions/runs/([0-9]+)")
 _REPOSITORY = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
 _YES = ("yes", "y", "on", "1", "enable", "enabled")
 _NO = ("no", "n", "off", "0", "disable", "disabled", "none")
@@ -413,9 +414,8 @@ def _target_run(
         fix = "Give the number at the end of the run's address (…/actions/runs/<run-id>), or leave run-id empty."
         if not _DIGITS.fullmatch(explicit):
             guess = _number_guess(explicit, 1, MAX_RUN_ID)
-            if guess is None:
-                digits = explicit.rstrip("/").rsplit("/", 1)[-1]
-                guess = digits if _DIGITS.fullmatch(digits) and "/runs/" in explicit else None
+            url = _RUN_URL.search(explicit)
+            guess = guess or (url.group(1) if url else None)
             raise _invalid("run-id", explicit, "not a workflow run id (a whole number)", fix, guess)
         if not 1 <= int(explicit) <= MAX_RUN_ID:
             raise _invalid("run-id", explicit, f"out of range (1 to {MAX_RUN_ID})", fix)

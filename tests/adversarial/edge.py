@@ -134,17 +134,23 @@ def assert_refused(result: EdgeRun | ActionRun, repo: Repo, message: str | None 
 
 
 def start_like_the_runner(
-    repo: Repo, workspace: Path, *, inputs: dict[str, str] | None = None, event: Any = None, config: str | None = None
+    repo: Repo,
+    workspace: Path,
+    *,
+    inputs: dict[str, str] | None = None,
+    event: bytes | None = None,
+    config: str | None = None,
 ) -> ActionRun:
-    """``entrypoint.py`` in a fresh process, as the runner starts it (``tests/runner.py``)."""
-    return run_action(
-        repo.gh,
-        workspace,
-        inputs=inputs,
-        event=repo.event() if event is None else event,
-        config=config,
-        extra_env={"GITHUB_ACTIONS": "true", "PYTHONDONTWRITEBYTECODE": "1"},
-    )
+    """``entrypoint.py`` in a fresh process, as the runner starts it (``tests/runner.py``).
+
+    ``event`` is the payload file's bytes (default: the workflow_run event of the seeded run).
+    """
+    extra = {"PYTHONDONTWRITEBYTECODE": "1"}
+    if event is not None:
+        path = workspace.parent / f"{workspace.name}-hostile-event.json"
+        path.write_bytes(event)
+        extra["GITHUB_EVENT_PATH"] = str(path)
+    return run_action(repo.gh, workspace, inputs=inputs, event=repo.event(), config=config, extra_env=extra)
 
 
 def special(path: Path, kind: str, outside: Path) -> None:
