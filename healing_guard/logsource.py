@@ -196,8 +196,12 @@ def expand(path: str) -> list[LogInput]:
 
 
 def from_text(text: str, name: str = "<text>", *, job: str | None = None) -> LogInput:
-    """A log held in memory (tests, the API layer after a download)."""
-    data = text.encode("utf-8")
+    """A log held in memory (tests, the API layer after a download).
+
+    Lone surrogates (text decoded with ``surrogateescape``, or cut from JSON) are kept as the bytes
+    they stand for; the reader then treats them as invalid UTF-8, like any other.
+    """
+    data = text.encode("utf-8", "surrogatepass")
     return LogInput(name, lambda: io.BytesIO(data), job=job)
 
 
