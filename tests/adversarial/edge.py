@@ -14,7 +14,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
-from contextlib import redirect_stderr
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,8 +105,8 @@ def write_config(workspace: Path, content: bytes | None = FAST_CONFIG.encode()) 
 
 def run_main(env: dict[str, str]) -> EdgeRun:
     stdout, stderr = io.StringIO(), io.StringIO()
-    with redirect_stderr(stderr):
-        code = action.main(env, stdout)
+    with redirect_stdout(stdout), redirect_stderr(stderr):
+        code = action.main(env)
     output, summary = Path(env["GITHUB_OUTPUT"]), Path(env["GITHUB_STEP_SUMMARY"])
     return EdgeRun(
         code,
