@@ -10,6 +10,7 @@ import pytest
 from healing_guard import action
 from healing_guard.action import Edge, die
 from healing_guard.errors import GitHubError
+from healing_guard.guard import PipelineGuard
 from healing_guard.sanitize import Redactor
 
 from .runner import parse_file_commands
@@ -75,7 +76,7 @@ def test_a_guard_error_fails_the_step_only_when_asked(
     def boom(self: object) -> None:
         raise GitHubError("GitHub answered 502 three times.\n\nTry again later.")
 
-    monkeypatch.setattr(action.PipelineGuard, "run", boom)
+    monkeypatch.setattr(PipelineGuard, "run", boom)
     out = io.StringIO()
     assert action.main(logs_env(tmp_path, **{"fail-on-error": fail_on_error}), out) == code
     assert "::error title=Self-Healing Pipeline Guard::GitHub answered 502" in out.getvalue()
@@ -95,7 +96,7 @@ def test_a_bug_in_the_guard_is_a_paragraph_and_a_traceback_on_stderr(
     def bug(self: object) -> None:
         raise KeyError("oops")
 
-    monkeypatch.setattr(action.PipelineGuard, "run", bug)
+    monkeypatch.setattr(PipelineGuard, "run", bug)
     out = io.StringIO()
     assert action.main(logs_env(tmp_path), out) == 0
     assert "Internal error in the guard: KeyError: 'oops'%0A%0AThis is a bug" in out.getvalue()
