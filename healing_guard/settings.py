@@ -19,6 +19,7 @@ import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -114,14 +115,11 @@ def _int(env: Mapping[str, str], name: str, low: int, high: int) -> int:
 def _number_guess(value: str, low: int, high: int) -> str | None:
     """The number someone probably meant by ``value`` ("three", "3.0", "+3", "1_0"), if it is in range."""
     text = value.strip().lower().replace("_", "")
-    if text in _NUMBER_WORDS:
-        number: float = _NUMBER_WORDS.index(text)
-    else:
-        try:
-            number = float(text)
-        except ValueError:
-            return None
-    if number != number or number in (float("inf"), float("-inf")) or number != int(number):
+    try:
+        number = Decimal(_NUMBER_WORDS.index(text) if text in _NUMBER_WORDS else text)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or number != number.to_integral_value():
         return None
     return str(int(number)) if low <= number <= high else None
 
@@ -129,7 +127,7 @@ def _number_guess(value: str, low: int, high: int) -> str | None:
 def _plain_text(env: Mapping[str, str], name: str) -> str:
     """An input that names a path or a token: one line, no control characters."""
     value = read_input(env, name)
-    if any(ord(c) < 32 or ord(c) == 127 for c in value) and name != "log-path":
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
         shown = "(hidden)" if name == "github-token" else value
         raise _invalid(
             name,

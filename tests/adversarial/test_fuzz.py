@@ -5,7 +5,8 @@ What must hold for any input:
 - the log reader and the classifier (``logsource.expand`` + ``Classifier.diagnose``, and
   ``healing_guard.analyze_text``) return a diagnosis or raise ``LogInputError``, nothing else; the
   JSON rendering is valid JSON; every evidence line number lies within the log;
-- the config loader returns a configuration or raises ``ConfigError``, nothing else.
+- the config loader returns a configuration or raises ``ConfigError``, nothing else;
+- the action's inputs give a ``Settings`` or one ``SettingsError`` (a paragraph), nothing else.
 
 Logs are built from lines of the real fixture logs (``tests/fixtures/logs``), mutated and mixed with
 the shapes that break readers: BOM, CRLF and bare CR, NUL and control bytes, invalid UTF-8, lone
@@ -38,9 +39,10 @@ from healing_guard import analyze_text, render
 from healing_guard.catalogue import load_catalogue
 from healing_guard.classify import Classifier
 from healing_guard.config import config_schema, load_config
-from healing_guard.errors import ConfigError, LogInputError
+from healing_guard.errors import ConfigError, LogInputError, SettingsError
 from healing_guard.logsource import expand, from_text
 from healing_guard.models import CATEGORIES, Diagnosis
+from healing_guard.settings import INPUTS, Settings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = int(os.environ.get("HEALING_GUARD_FUZZ_EXAMPLES", "0"))
@@ -270,3 +272,32 @@ def test_config_loader_raises_only_config_errors(data: bytes) -> None:
 
 def test_the_fuzzed_logs_are_made_of_real_lines() -> None:
     assert len(REAL_LINES) > 1_000
+
+
+# -- the inputs ----------------------------------------------------------------------------------------
+
+INPUT_VALUES = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["true", "FALSE", "yes", "3", "10", "11", "-1", "1e3", "٣", "auto-detect", "../x", "/dev/zero"]),
+)
+
+
+@fuzz(100)
+@given(st.dictionaries(st.sampled_from(sorted(INPUTS)), INPUT_VALUES, max_size=8), st.sampled_from(["run", "logs"]))
+def test_inputs_are_valid_or_one_settings_error(inputs: dict[str, str], mode: str) -> None:
+    env = {
+        "GITHUB_WORKSPACE": str(WORK),
+        "GITHUB_REPOSITORY": "octo-org/octo-repo",
+        "GITHUB_EVENT_NAME": "push",
+        "INPUT_GITHUB-TOKEN": "ghs_x",
+    }
+    env.update({f"INPUT_{k.upper()}": v for k, v in inputs.items() if "\0" not in v})
+    if mode == "logs":
+        env.setdefault("INPUT_LOG-PATH", "job.log")
+    try:
+        s = Settings.from_env(env)
+    except SettingsError as exc:
+        assert str(exc).count("\n\n") >= 1  # what is wrong, then the fix
+        return
+    assert s.max_retries in range(11) and isinstance(s.dry_run, bool) and isinstance(s.fail_on_error, bool)
+    assert s.run_id is None or 1 <= s.run_id < 2**63
