@@ -399,6 +399,7 @@ def test_a_fifo_or_device_as_log_is_an_input_error(
         ("a: " + "[" * 10_000 + "]" * 10_000, "nested more than 64 levels deep"),
         (None, "is a FIFO (named pipe), not a config file"),
     ],
+    ids=["deep", "fifo"],
 )
 def test_hostile_config_files_are_one_error_line(
     capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path, config: str | None, message: str

@@ -214,6 +214,7 @@ def test_malformed_workflow_run_events_are_clear_errors(tmp_path: Path, payload:
         (b"\xff\xfe{}", "is not UTF-8"),
         (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
     ],
+    ids=["truncated", "empty", "utf-16", "deep"],
 )
 def test_unreadable_event_payloads_are_clear_errors(tmp_path: Path, payload: bytes, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
