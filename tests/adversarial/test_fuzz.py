@@ -231,14 +231,14 @@ scalars = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["^ERROR", "^(a+)+$", "(", "low", "high", "rerun", "fix-pr", "network", "main"]),
 )
-documents = st.recursive(
-    scalars,
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=5)
-    ),
-    max_leaves=25,
-)
+
+
+def _nested(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    keys = st.sampled_from(KEYS) | st.text(max_size=8)
+    return st.one_of(st.lists(children, max_size=4), st.dictionaries(keys, children, max_size=5))
+
+
+documents = st.recursive(scalars, _nested, max_leaves=25)
 
 
 MUTATIONS = [b"", b":", b"-", b"&a ", b"*a", b"<<: ", b"!!", b"\t", b"'", b'"', b"\n  ", b"\x00", b"\xff", b"[", b"{"]
