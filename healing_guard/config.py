@@ -497,8 +497,8 @@ def _describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # at most 80 characters of it: the message is published
+        return json.dumps(value if len(value) <= 80 else value[:80] + "…", ensure_ascii=False)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):

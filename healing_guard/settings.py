@@ -190,7 +190,8 @@ class Settings:
                 "to diagnose log files only."
             )
         config = workspace / _plain_text(env, "config-path")
-        _inside_workspace("config-path", str(config), config, workspace)
+        if _lexically_inside(config, workspace):  # a file of the repository: it may not link out
+            _inside_workspace("config-path", str(config), config, workspace)
         token = _plain_text(env, "github-token") or env.get("GITHUB_TOKEN", "")
         if not log_paths and not token:
             raise SettingsError(
@@ -300,12 +301,20 @@ def _log_paths(env: Mapping[str, str], workspace: Path) -> tuple[str, ...]:
     return paths
 
 
+def _lexically_inside(path: Path, workspace: Path) -> bool:
+    """Whether ``path`` names a place under the workspace, before any symbolic link is followed."""
+    root, full = Path(os.path.normpath(workspace)), Path(os.path.normpath(path))
+    return full == root or root in full.parents
+
+
 def _inside_workspace(name: str, value: str, path: Path, workspace: Path) -> Path:
     """``path`` with every symbolic link resolved, refused unless it lies inside the workspace.
 
     In a workflow the guard publishes what it reads (annotations, the summary, comments: a config
-    file's values appear in its error messages), so neither a path nor a link committed to the
-    repository may make it read other files of the runner, such as ``/proc/self/environ``.
+    file's values appear in its error messages), so a link committed to the repository must not
+    make it read other files of the runner, such as ``~/.git-credentials``. ``log-path`` must lie
+    in the workspace whatever its spelling; a ``config-path`` that the workflow itself points
+    outside the workspace is the workflow author's choice and is read.
     """
     root = Path(os.path.realpath(workspace))
     full = Path(os.path.realpath(path))

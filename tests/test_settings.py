@@ -280,11 +280,20 @@ def test_every_input_is_in_the_readme() -> None:
         assert f"| `{name}` |" in readme, name
 
 
-@pytest.mark.parametrize("value", ["/proc/self/environ", "../outside.yml", "link.yml"])
-def test_config_path_outside_the_workspace_is_refused(tmp_path: Path, value: str) -> None:
+@pytest.mark.parametrize("value", ["link.yml", ".github/healing-config.yml", "conf/x.yml"])
+def test_config_path_may_not_link_out_of_the_workspace(tmp_path: Path, value: str) -> None:
+    ws = tmp_path / "ws"
+    (ws / ".github").mkdir(parents=True)
+    (tmp_path / "creds").mkdir()
+    (ws / "link.yml").symlink_to(tmp_path / "creds" / "git-credentials")  # links committed to the repository
+    (ws / ".github" / "healing-config.yml").symlink_to("/proc/self/environ")
+    (ws / "conf").symlink_to(tmp_path / "creds")
+    with pytest.raises(SettingsError, match=r"'config-path'.*\(through a symbolic link\), outside the workspace"):
+        Settings.from_env(base_env(ws, **{"INPUT_CONFIG-PATH": value}))
+
+
+def test_a_config_path_the_workflow_points_outside_is_read(tmp_path: Path) -> None:
     ws = tmp_path / "ws"
     ws.mkdir()
-    (ws / "link.yml").symlink_to("/proc/self/environ")  # a link committed to the repository
-    env = base_env(ws, **{"INPUT_CONFIG-PATH": value})
-    with pytest.raises(SettingsError, match=r"'config-path'.*outside the workspace"):
-        Settings.from_env(env)
+    for value in (str(tmp_path / "shared.yml"), "../shared.yml"):
+        assert Settings.from_env(base_env(ws, **{"INPUT_CONFIG-PATH": value})).config_path.name == "shared.yml"

@@ -154,7 +154,8 @@ def start_like_the_runner(
 
 
 def special(path: Path, kind: str, outside: Path) -> None:
-    """Put a special file at ``path``: fifo, dev-zero (a link to it), directory, or outside (a link)."""
+    """Put a special file at ``path``: fifo, dev-zero (a link to it), directory, environ (a link to
+    /proc/self/environ), outside or outside-folder (links to a file or a folder beside the workspace)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "fifo":
         os.mkfifo(path)
@@ -165,5 +166,11 @@ def special(path: Path, kind: str, outside: Path) -> None:
     elif kind == "outside":
         outside.write_text("password: hunter2\n", "utf-8")
         path.symlink_to(outside)
+    elif kind == "outside-folder":
+        outside.mkdir(exist_ok=True)
+        path.symlink_to(outside)
+    elif kind == "environ":
+        path.unlink(missing_ok=True)
+        path.symlink_to("/proc/self/environ")
     else:  # pragma: no cover - a typo in a data file
         raise ValueError(kind)
