@@ -1,4 +1,12 @@
-"""The edge: environment in, one guard run, everything out; errors become one ``::error::``."""
+"""The edge: environment in, one guard run, everything out; every error leaves through :func:`die`.
+
+What fails the step (exit status 1):
+
+- an invalid input or runner variable (``SettingsError``), and an invalid config file
+  (``ConfigError``): always, and nothing is done;
+- an error the guard hits while working (an API error, an unreadable log, a bug in the guard):
+  only when ``fail-on-error`` is true (:meth:`Settings.exit_code`). It is reported either way.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +14,91 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from actions_toolkit.command import Command
+from actions_toolkit.file_command import prepare_key_value_message
 
 from .catalogue import load_catalogue
 from .config import load_config
-from .errors import ConfigError, HealingGuardError
+from .errors import ConfigError, HealingGuardError, SettingsError
 from .guard import PipelineGuard
 from .report import Reporter, outputs
 from .results import GuardResult
-from .sanitize import Redactor, safe_log_text
-from .settings import Settings, read_input
+from .sanitize import Redactor, clean, plain_markdown, safe_log_text
+from .settings import Settings, check_strategy, read_input
+
+TITLE = "Self-Healing Pipeline Guard"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Where the edge reports, known before (and whether or not) the inputs are valid."""
+
+    stream: IO[str]
+    output_path: Path | None
+    summary_path: Path | None
+    workspace: Path
+    redact: Redactor
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], stream: IO[str]) -> Edge:
+        output, summary = env.get("GITHUB_OUTPUT"), env.get("GITHUB_STEP_SUMMARY")
+        token = read_input(env, "github-token") or env.get("GITHUB_TOKEN")
+        return cls(
+            stream,
+            Path(output) if output else None,
+            Path(summary) if summary else None,
+            Path(env.get("GITHUB_WORKSPACE") or os.getcwd()),
+            Redactor([token.strip()] if token else []),
+        )
+
+
+def die(
+    edge: Edge,
+    message: str,
+    *,
+    code: int,
+    title: str = TITLE,
+    file: str | None = None,
+    line: int | None = None,
+    mode: str = "run",
+) -> int:
+    """Report an error that ends the run, and return the step's exit status ``code``.
+
+    ``message`` is paragraphs (what happened, the likely cause, the fix) separated by blank lines.
+    It becomes one ``::error::`` (newlines encoded as ``%0A``, properties escaped, ``file`` relative
+    to the workspace so that the annotation lands on the file), a section of the job summary, and
+    the outputs of a run that did nothing, so that later steps read ``action=none``.
+    """
+    text = safe_log_text(message, edge.redact).strip()
+    where = _relative(file, edge.workspace)
+    props = {"file": where, "line": line, "title": title}
+    edge.stream.write(
+        str(Command("error", {k: edge.redact(str(v)) for k, v in props.items() if v not in (None, "")}, text)) + "\n"
+    )
+    values = outputs(GuardResult(mode=mode), edge.redact)
+    for name, value in values.items():
+        edge.stream.write(f"{name}: {value}\n")
+    try:
+        if edge.output_path is not None:
+            with edge.output_path.open("a", encoding="utf-8") as fh:
+                fh.writelines(prepare_key_value_message(name, value) + "\n" for name, value in values.items())
+        if edge.summary_path is not None:
+            with edge.summary_path.open("a", encoding="utf-8") as fh:
+                fh.write(_summary(title, text, where, line))
+    except OSError as exc:  # the runner's files are gone: the ::error:: above is all that can be said
+        edge.stream.write(str(Command("warning", {"title": TITLE}, f"could not write the step's files: {exc}")) + "\n")
+    return code
+
+
+def _summary(title: str, text: str, file: str | None, line: int | None) -> str:
+    location = f" ({plain_markdown(file)}{f', line {line}' if line else ''})" if file else ""
+    paragraphs = [plain_markdown(p.strip()) for p in text.split("\n\n") if p.strip()]
+    quoted = "\n>\n".join("> " + p.replace("\n", "  \n> ") for p in paragraphs)
+    return f"## 🩺 {TITLE}\n\n> [!CAUTION]\n> **{plain_markdown(title)}**{location}\n>\n{quoted}\n"
 
 
 def _relative(path: str | None, workspace: Path) -> str | None:
@@ -26,55 +106,44 @@ def _relative(path: str | None, workspace: Path) -> str | None:
         return None
     try:
         return str(Path(path).resolve().relative_to(workspace.resolve()))
-    except ValueError:
+    except (ValueError, OSError):
         return path
 
 
-def main(env: Mapping[str, str] | None = None) -> int:
+def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) -> int:
     env = os.environ if env is None else env
-    fail_on_error = read_input(env, "fail-on-error").lower() == "true"
+    edge = Edge.from_env(env, stream or sys.stdout)
     try:
         settings = Settings.from_env(env)
-    except HealingGuardError as exc:
-        print(_error_line(str(exc)))
-        return 1 if fail_on_error else 0
-    redact = Redactor([settings.token])
-    reporter = Reporter(settings, redact)
+    except SettingsError as exc:
+        return die(edge, str(exc), code=1, title=f"{TITLE}: invalid input")
+    reporter = Reporter(settings, edge.redact, edge.stream)
     reporter.mask(settings.token)
-    empty = GuardResult(mode=settings.mode, dry_run=settings.dry_run)
     try:
         loaded = load_config(settings.config_path, catalogue=load_catalogue())
         for w in loaded.warnings:
             reporter.warning(
                 str(w.message), file=_relative(w.file, settings.workspace), line=w.line, title="healing-config"
             )
-        result = PipelineGuard(settings, loaded=loaded, redactor=redact).run()
+        check_strategy(settings.strategy, loaded.catalogue.ids(), loaded.catalogue.retired)
+        result = PipelineGuard(settings, loaded=loaded, redactor=edge.redact).run()
     except ConfigError as exc:
-        # An invalid config: nothing is done, and the step fails so the file gets fixed.
-        reporter.error(
-            exc.detail, file=_relative(exc.file, settings.workspace), line=exc.line, title="Invalid healing-config"
+        message = (
+            f"{exc.text}\n\nThe config file was not applied and the guard did nothing. Fix the file "
+            "(the annotation points at the line), or delete it to run with the defaults."
         )
-        empty = replace(empty, errors=(str(exc),))
-        reporter.write_outputs(outputs(empty, redact))
-        reporter.write_summary(reporter.summary(empty))
-        return 1
+        return die(edge, message, code=1, title="Invalid healing-config", file=exc.file, line=exc.line)
+    except SettingsError as exc:
+        return die(edge, str(exc), code=1, title=f"{TITLE}: invalid input", mode=settings.mode)
     except HealingGuardError as exc:
-        reporter.error(str(exc), title="Self-Healing Pipeline Guard")
-        empty = replace(empty, errors=(str(exc),))
-        reporter.write_outputs(outputs(empty, redact))
-        reporter.write_summary(reporter.summary(empty))
-        return 1 if settings.fail_on_error else 0
+        return die(edge, str(exc), code=settings.exit_code(guard_error=True), mode=settings.mode)
     except Exception as exc:  # a bug in the guard must never hide the original failure
-        print(redact("".join(traceback.format_exception(exc))), file=sys.stderr)
-        reporter.error(f"internal error in the guard: {type(exc).__name__}: {exc}", title="Self-Healing Pipeline Guard")
-        empty = replace(empty, errors=(f"internal error: {type(exc).__name__}: {exc}",))
-        reporter.write_outputs(outputs(empty, redact))
-        reporter.write_summary(reporter.summary(empty))
-        return 1 if settings.fail_on_error else 0
+        print(clean("".join(traceback.format_exception(exc)), edge.redact), file=sys.stderr)
+        message = (
+            f"Internal error in the guard: {type(exc).__name__}: {exc}\n\n"
+            "This is a bug in the Self-Healing Pipeline Guard, not in your workflow; the traceback is in "
+            "the step's log (stderr). Please report it with that traceback."
+        )
+        return die(edge, message, code=settings.exit_code(guard_error=True), mode=settings.mode)
     reporter.write_all(result)
-    return 1 if settings.fail_on_error and result.errors else 0
-
-
-def _error_line(message: str) -> str:
-    """One ``::error::`` line, for the errors raised before a Reporter exists."""
-    return str(Command("error", {"title": "Self-Healing Pipeline Guard"}, safe_log_text(message)))
+    return settings.exit_code(guard_error=bool(result.errors))

@@ -15,6 +15,11 @@ from .logsource import expand
 from .models import Diagnosis
 
 
+def _report(kind: str, message: object) -> None:
+    """The command line's one way to report a problem: ``healing-guard: error: …`` on standard error."""
+    print(f"healing-guard: {kind}: {message}", file=sys.stderr)
+
+
 def _catalogue(config: str | None) -> Catalogue:
     catalogue = load_catalogue()
     if config is None:
@@ -23,7 +28,7 @@ def _catalogue(config: str | None) -> Catalogue:
 
     loaded = load_config(Path(config), catalogue=catalogue)
     for warning in loaded.warnings:
-        print(f"healing-guard: warning: {warning}", file=sys.stderr)
+        _report("warning", warning)
     return loaded.catalogue
 
 
@@ -35,18 +40,18 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         try:
             sources = expand(path)
         except LogInputError as exc:
-            print(f"healing-guard: error: {exc}", file=sys.stderr)
+            _report("error", exc)
             failed = True
             continue
         for source in sources:  # one unreadable log in an archive does not hide the others
             try:
                 diagnoses.append(classifier.diagnose(source))
             except LogInputError as exc:
-                print(f"healing-guard: error: {exc}", file=sys.stderr)
+                _report("error", exc)
                 failed = True
     for d in diagnoses:
         for w in d.warnings:
-            print(f"healing-guard: warning: {d.source}: {w}", file=sys.stderr)
+            _report("warning", f"{d.source}: {w}")
     if diagnoses:
         if args.format == "json":
             # the shape follows the request: an array for several paths even when some failed
@@ -113,7 +118,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except HealingGuardError as exc:
-        print(f"healing-guard: error: {exc}", file=sys.stderr)
+        _report("error", exc)
         return 2 if args.command == "strategies" else 1
     except BrokenPipeError:
         return 0

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import json
+import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -30,10 +31,9 @@ import yaml
 
 from .catalogue import Catalogue, parse_strategy
 from .errors import CatalogueError, ConfigError
+from .files import read_at_most, special_kind
 from .models import ACTIONS, Risk, Strategy
 
-#: Where the Action looks for the file in the repository that uses it.
-DEFAULT_CONFIG_PATH = Path(".github/healing-config.yml")
 #: A larger file is refused: a config never needs this much, and the parser's work stays bounded.
 MAX_CONFIG_BYTES = 1024 * 1024
 #: The only version of the format.
@@ -57,6 +57,8 @@ _DEFAULT_REMEDIATION_TEXT: Mapping[str, str] = {
 
 #: The most values a document may expand to (aliases can multiply a small file).
 _MAX_NODES = 200_000
+#: The deepest nesting of lists and mappings accepted (the format needs 5; the parser recurses per level).
+MAX_DEPTH = 64
 
 JsonPath = tuple[str | int, ...]
 
@@ -272,20 +274,19 @@ def _sorted(problems: list[ConfigProblem]) -> list[ConfigProblem]:
 
 
 def _read(path: Path, file: str) -> str:
-    if path.is_dir():
-        raise ConfigError("is a directory, not a config file", file=file)
     try:
-        size = path.stat().st_size
-        if size > MAX_CONFIG_BYTES:
+        kind = special_kind(path)
+        if kind is not None:
             raise ConfigError(
-                f"the file is {size} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+                f"is {kind}, not a config file",
+                file=file,
             )
-        raw = path.read_bytes()
+        raw = read_at_most(path, MAX_CONFIG_BYTES)
     except OSError as exc:
         raise ConfigError(f"cannot be read: {exc.strerror or exc}", file=file) from exc
-    if len(raw) > MAX_CONFIG_BYTES:  # it grew after the stat
+    if raw is None:
         raise ConfigError(
-            f"the file is {len(raw)} bytes; a config file can be at most 1 MiB ({MAX_CONFIG_BYTES} bytes)", file=file
+            f"the file is larger than 1 MiB ({MAX_CONFIG_BYTES} bytes), the most a config file can be", file=file
         )
     try:
         return raw.decode("utf-8-sig")
@@ -310,9 +311,9 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[JsonPath, int]] | None:
 
     Returns ``None`` for a document with no content (empty, or only comments).
     """
-    loader: yaml.SafeLoader | None = None
+    loader: _BoundedLoader | None = None
     try:
-        loader = yaml.SafeLoader(text)
+        loader = _BoundedLoader(text, file)
         node = loader.get_single_node()
         if node is None:
             return None
@@ -329,19 +330,51 @@ def _parse_yaml(text: str, file: str) -> tuple[Any, dict[JsonPath, int]] | None:
         ) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", file=file) from exc
+    except RecursionError as exc:  # pragma: no cover - MAX_DEPTH stops nesting long before
+        raise ConfigError(f"lists and mappings nested too deeply (at most {MAX_DEPTH} levels)", file=file) from exc
     finally:
         if loader is not None:
             loader.dispose()
 
 
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing nesting deeper than :data:`MAX_DEPTH`.
+
+    PyYAML composes nested nodes recursively, so a file of ten thousand ``[`` would otherwise end
+    in a ``RecursionError`` rather than a message about the file.
+    """
+
+    def __init__(self, text: str, file: str) -> None:
+        super().__init__(text)
+        self._file = file
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise ConfigError(
+                    f"lists and mappings nested more than {MAX_DEPTH} levels deep; a healing config needs "
+                    "a handful, so this is not one",
+                    file=self._file,
+                    line=mark.line + 1,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 class _Composer:
     """Turns composed YAML nodes into plain data, recording lines and refusing duplicate keys."""
 
-    def __init__(self, loader: yaml.SafeLoader, file: str, lines: dict[JsonPath, int]) -> None:
+    def __init__(self, loader: _BoundedLoader, file: str, lines: dict[JsonPath, int]) -> None:
         self.loader = loader
         self.file = file
         self.lines = lines
         self.active: set[int] = set()
+        #: Mappings whose merge keys are resolved (PyYAML does that in place, so once per node).
+        self.flattened: set[int] = set()
         self.count = 0
 
     def build(self, node: yaml.Node, path: JsonPath, line: int) -> Any:
@@ -350,7 +383,14 @@ class _Composer:
         if self.count > _MAX_NODES:
             raise ConfigError("the document expands to too many values (nested aliases?)", file=self.file, line=line)
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node)
+            value = self.loader.construct_object(node)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ConfigError(
+                    f"{_dotted(path)}: {node.value} is not a number the guard can use; write a finite number",
+                    file=self.file,
+                    line=line,
+                )
+            return value
         if id(node) in self.active:
             raise ConfigError("an alias refers to the value that contains it", file=self.file, line=line)
         self.active.add(id(node))
@@ -375,6 +415,17 @@ class _Composer:
             )
 
     def _mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
+        if id(node) not in self.flattened:  # an alias to a mapping already seen: checked then
+            self._check_keys(node, path)
+            self.loader.flatten_mapping(node)  # resolves merge keys (<<); explicit keys come last and win
+            self.flattened.add(id(node))
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            name = str(key_node.value)
+            result[name] = self.build(value_node, (*path, name), key_node.start_mark.line + 1)
+        return result
+
+    def _check_keys(self, node: yaml.MappingNode, path: JsonPath) -> None:
         seen: dict[str, int] = {}
         for key_node, _ in node.value:
             line = key_node.start_mark.line + 1
@@ -392,12 +443,6 @@ class _Composer:
                     line=line,
                 )
             seen[name] = line
-        self.loader.flatten_mapping(node)  # resolves merge keys (<<); explicit keys come last and win
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            name = str(key_node.value)
-            result[name] = self.build(value_node, (*path, name), key_node.start_mark.line + 1)
-        return result
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, file: str) -> ConfigError:
@@ -450,8 +495,8 @@ def _describe(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # at most 80 characters of it: the message is published
+        return json.dumps(value if len(value) <= 80 else value[:80] + "…", ensure_ascii=False)
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
@@ -525,9 +570,13 @@ def _expectation(schema: Mapping[str, Any]) -> str:
         else:
             text = "must be a string"
         if schema.get("minLength", 0) > 1 or "maxLength" in schema:
-            low = schema.get("minLength")
-            length = _range(low if low and low > 1 else None, schema.get("maxLength")).strip()
-            text += f" of {length} characters"
+            low, high = schema.get("minLength", 0), schema.get("maxLength")
+            if low > 1 and high is not None:
+                text += f" of {low} to {high} characters"
+            elif low > 1:
+                text += f" of at least {low} characters"
+            else:
+                text += f" of at most {high} characters"
         elif schema.get("minLength") == 1:
             text = text.replace("a string", "a non-empty string")
         return text
@@ -572,6 +621,8 @@ def _validate(
         if keyword == "additionalProperties" and isinstance(error.instance, dict):
             warnings.extend(_unknown_keys(error.instance, error.schema, path, lines, file))
             continue
+        if keyword == "oneOf" and not isinstance(error.instance, dict):
+            continue  # not a mapping at all: its "type" error says so
         if "propertyNames" in error.relative_schema_path:
             if path == ("strategies",):
                 continue  # reported with close matches by _Builder, which checks every id
@@ -594,7 +645,7 @@ def _message(keyword: str, error: jsonschema.ValidationError, path: JsonPath) ->
         required: Any = error.validator_value
         missing = [k for k in required if k not in instance]
         return f"{where}: missing required key {', '.join(missing)}"
-    if keyword == "oneOf" and path[:1] == ("custom_strategies",):
+    if keyword == "oneOf" and path[:1] == ("custom_strategies",) and isinstance(instance, dict):
         if "action" in instance and "remediation" in instance:
             return f"{where}: give either action or a remediation mapping, not both"
         return f"{where}: needs an action: set action (one of {', '.join(ACTIONS)}) or a remediation mapping"

@@ -87,7 +87,6 @@ def run_demo(out: IO[str] | None = None, workspace: Path | None = None) -> int:
         settings = Settings(
             token=gh.token,
             api_url=gh.url,
-            server_url="https://github.com",
             repository=gh.full_name,
             event_name="workflow_run",
             event={"workflow_run": run},

@@ -1,7 +1,9 @@
 """The guard's exceptions.
 
-Every error the guard raises on purpose is a ``HealingGuardError``; the edges (CLI and
-``entrypoint.py``) turn one into a single clear message, never a traceback::
+Every error the guard raises on purpose is a ``HealingGuardError``; the edges turn one into a
+single clear message, never a traceback: ``action.die`` in the action (``::error::``, job summary,
+exit status), ``cli.main`` on the command line. A message is a paragraph: what happened, the likely
+cause, the fix::
 
     HealingGuardError
     ├── LogInputError        a log that cannot be read (missing, empty, binary, bad archive)
@@ -51,6 +53,9 @@ class ConfigError(HealingGuardError):
         super().__init__(f"{location}: {message}" if location else message)
         self.file = file
         self.line = line
+        #: The whole message without the location (an annotation carries that apart).
+        self.text = message
+        #: The first problem only, for a one-line annotation.
         self.detail = message
 
 

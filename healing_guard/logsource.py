@@ -14,9 +14,10 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, cast
+from typing import Any, BinaryIO, cast
 
 from .errors import LogInputError
+from .files import special_kind
 
 _JOB_FILE = re.compile(r"^(?P<n>\d+)_(?P<job>.+)\.txt$")
 _STEP_FILE = re.compile(r"^(?P<n>\d+)_(?P<step>.+)\.txt$")
@@ -25,6 +26,61 @@ _SNIFF = 64 * 1024
 MAX_LINE_BYTES = 64 << 20
 #: What reading or opening a (possibly compressed or archived) log can raise for bad input.
 _READ_ERRORS = (OSError, EOFError, zipfile.BadZipFile, zlib.error)
+#: The most a compressed log (a .gz, or all the members of one .zip together) may expand to. Real job
+#: logs compress about tenfold; a "zip bomb" expands a thousandfold or more and would keep the scanner
+#: busy for hours. Plain files are as large as they are on disk.
+MAX_DECOMPRESSED_BYTES = 2 << 30
+
+
+class _Budget:
+    """The decompressed bytes left to one .gz or .zip, shared by the streams opened from it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.left = MAX_DECOMPRESSED_BYTES
+
+    def spend(self, n: int) -> None:
+        self.left -= n
+        if self.left < 0:
+            limit = MAX_DECOMPRESSED_BYTES / (1 << 30)
+            raise LogInputError(
+                f"{self.name}: expands to more than {limit:g} GiB when decompressed, more than a job log "
+                "ever is; this looks like a decompression bomb, so it was not read further. Pass the "
+                "plain text log if it really is that large"
+            )
+
+
+class _Capped(io.RawIOBase):
+    """A read-only stream that stops with :class:`LogInputError` once its budget is spent."""
+
+    def __init__(self, inner: BinaryIO, budget: _Budget) -> None:
+        super().__init__()
+        self._inner = inner
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._inner.read(len(buffer))
+        self._budget.spend(len(data))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = self._inner.read(-1 if size is None else size)
+        self._budget.spend(len(data))
+        return data
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            super().close()
+
+
+def _capped(inner: BinaryIO, budget: _Budget) -> BinaryIO:
+    return cast(BinaryIO, _Capped(inner, budget))
 
 
 @dataclass(frozen=True)
@@ -72,8 +128,10 @@ def _zip_inputs(path: Path) -> list[LogInput]:
     except (zipfile.BadZipFile, OSError) as exc:
         raise LogInputError(f"{path}: not a readable zip archive ({exc})") from exc
 
+    budget = _Budget(str(path))
+
     def opener(member: str) -> Callable[[], BinaryIO]:
-        return lambda: cast(BinaryIO, zipfile.ZipFile(path).open(member))
+        return lambda: _capped(cast(BinaryIO, zipfile.ZipFile(path).open(member)), budget)
 
     jobs = sorted(
         (m for m in names if "/" not in m and _JOB_FILE.match(m)),
@@ -111,10 +169,20 @@ def expand(path: str) -> list[LogInput]:
 
         return [LogInput("<stdin>", stdin)]
     p = Path(path)
-    if p.is_dir():
+    try:
+        kind = special_kind(p)
+    except FileNotFoundError:
+        raise LogInputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise LogInputError(f"{path}: cannot be read ({exc.strerror})") from exc
+    if kind == "a directory":
         raise LogInputError(f"{path}: is a folder; pass a log file, a .gz, a run-logs .zip or '-'")
-    if not p.exists():
-        raise LogInputError(f"{path}: no such file")
+    if kind is not None:
+        # a FIFO blocks until someone writes to it, a device may never end: use '-' for a stream
+        raise LogInputError(
+            f"{path}: is {kind}, not a regular file; pass a log file, a .gz, a run-logs .zip, "
+            "or '-' to read standard input"
+        )
     try:
         with p.open("rb") as fh:
             magic = fh.read(4)
@@ -123,13 +191,17 @@ def expand(path: str) -> list[LogInput]:
     if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
         return _zip_inputs(p)
     if magic.startswith(b"\x1f\x8b"):
-        return [LogInput(str(p), lambda: cast(BinaryIO, gzip.open(p, "rb")))]
+        return [LogInput(str(p), lambda: _capped(cast(BinaryIO, gzip.open(p, "rb")), _Budget(str(p))))]
     return [LogInput(str(p), lambda: p.open("rb"))]
 
 
 def from_text(text: str, name: str = "<text>", *, job: str | None = None) -> LogInput:
-    """A log held in memory (tests, the API layer after a download)."""
-    data = text.encode("utf-8")
+    """A log held in memory (tests, the API layer after a download).
+
+    Lone surrogates (text decoded with ``surrogateescape``, or cut from JSON) are kept as the bytes
+    they stand for; the reader then treats them as invalid UTF-8, like any other.
+    """
+    data = text.encode("utf-8", "surrogatepass")
     return LogInput(name, lambda: io.BytesIO(data), job=job)
 
 

@@ -379,3 +379,37 @@ def test_force_color_env(
 ) -> None:
     monkeypatch.setenv("FORCE_COLOR", "1")
     assert "\x1b[" in run(capsys, "analyze", str(logs["a"]))[1]
+
+
+# -- defect 15: hostile paths and configs on the command line: one clear line, never a hang or a traceback
+
+
+def test_a_fifo_or_device_as_log_is_an_input_error(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "pipe.log")
+    code, out, err = run(capsys, "analyze", str(tmp_path / "pipe.log"), "/dev/zero", str(logs["a"]))
+    assert code == 1 and "requests" in out  # the readable log is still reported
+    assert f"healing-guard: error: {tmp_path / 'pipe.log'}: is a FIFO (named pipe), not a regular file" in err
+    assert "healing-guard: error: /dev/zero: is a character device, not a regular file" in err
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("a: " + "[" * 10_000 + "]" * 10_000, "nested more than 64 levels deep"),
+        (None, "is a FIFO (named pipe), not a config file"),
+    ],
+    ids=["deep", "fifo"],
+)
+def test_hostile_config_files_are_one_error_line(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path, config: str | None, message: str
+) -> None:
+    path = tmp_path / "healing-config.yml"
+    if config is None:
+        os.mkfifo(path)
+    else:
+        path.write_text(config, "utf-8")
+    code, out, err = run(capsys, "analyze", "--config", str(path), str(logs["a"]))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"healing-guard: error: {path}") and message in err and "Traceback" not in err

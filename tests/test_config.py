@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import yaml
 from healing_guard.catalogue import Catalogue, load_catalogue, parse_strategy
 from healing_guard.config import (
     MAX_CONFIG_BYTES,
+    MAX_DEPTH,
     ConfigInvalidError,
     EscalationPolicy,
     GuardConfig,
@@ -513,9 +515,7 @@ def test_file_larger_than_1_mib_is_refused(catalogue: Catalogue, tmp_path: Path)
     with pytest.raises(ConfigError) as excinfo:
         load_config(path, catalogue=catalogue)
     assert excinfo.value.line is None
-    assert excinfo.value.detail == (
-        "the file is 1048577 bytes; a config file can be at most 1 MiB (1048576 bytes)"
-    )
+    assert excinfo.value.detail == "the file is larger than 1 MiB (1048576 bytes), the most a config file can be"
     # exactly 1 MiB is still fine
     path.write_text(("version: 1\n" + padding * MAX_CONFIG_BYTES)[:MAX_CONFIG_BYTES], encoding="utf-8")
     assert path.stat().st_size == MAX_CONFIG_BYTES
@@ -580,3 +580,98 @@ def test_utf8_bom_and_yaml_booleans(catalogue: Catalogue, tmp_path: Path) -> Non
     assert config.dry_run is True
     assert config.retry.backoff_factor == 3.0
     assert isinstance(config.retry.backoff_factor, float)
+
+
+# -- defect 15: nesting, special files and size are refused with a message about the file ---------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: " + "[" * 10_000 + "]" * 10_000 + "\n",
+        "a: " + "{b: " * 10_000 + "1" + "}" * 10_000 + "\n",
+        "".join(" " * i + f"k{i}:\n" for i in range(1_000)) + " " * 1_000 + "v: 1\n",
+        "x:\n" + "- " * 5_000 + "1\n",
+    ],
+    ids=["flow-lists", "flow-maps", "block-maps", "block-lists"],
+)
+def test_deep_nesting_is_an_invalid_config_not_a_recursion_error(
+    catalogue: Catalogue, tmp_path: Path, text: str
+) -> None:
+    path = tmp_path / "healing-config.yml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError, match=f"nested more than {MAX_DEPTH} levels deep") as excinfo:
+        load_config(path, catalogue=catalogue)
+    assert excinfo.value.file == str(path) and excinfo.value.line is not None
+
+
+def test_nesting_up_to_the_limit_is_parsed(catalogue: Catalogue, tmp_path: Path) -> None:
+    path = tmp_path / "healing-config.yml"
+    path.write_text("protected_branches: " + "[" * (MAX_DEPTH - 1) + "]" * (MAX_DEPTH - 1) + "\n", "utf-8")
+    with pytest.raises(ConfigError, match="protected_branches"):  # a schema error, so it was parsed
+        load_config(path, catalogue=catalogue)
+
+
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda p: os.mkfifo(p), "is a FIFO \\(named pipe\\), not a config file"),
+        (lambda p: p.symlink_to("/dev/zero"), "is a character device, not a config file"),
+        (lambda p: p.mkdir(), "is a directory, not a config file"),
+    ],
+    ids=["fifo", "dev-zero", "directory"],
+)
+def test_special_files_are_refused_before_they_are_opened(
+    catalogue: Catalogue, tmp_path: Path, make: Callable[[Path], object], kind: str
+) -> None:
+    path = tmp_path / "healing-config.yml"
+    make(path)  # a FIFO without a writer would block open() forever if it were opened
+    with pytest.raises(ConfigError, match=kind):
+        load_config(path, catalogue=catalogue)
+
+
+def test_default_config_path_constant_is_gone() -> None:
+    import healing_guard.config as module
+
+    assert not hasattr(module, "DEFAULT_CONFIG_PATH")  # the input's default in settings.INPUTS is the one place
+
+
+def test_an_alias_to_a_mapping_that_overrides_a_merged_key_is_not_a_duplicate(
+    catalogue: Catalogue, tmp_path: Path
+) -> None:
+    # PyYAML resolves merge keys in place: the second use of &quiet used to see both `enabled`s
+    path = tmp_path / "healing-config.yml"
+    path.write_text(
+        "x-base: &base {enabled: true, min_confidence: 0.9}\n"
+        "strategies:\n"
+        "  python-module-not-found: &quiet {<<: *base, enabled: false}\n"
+        "  npm-cache-corrupt: *quiet\n",
+        "utf-8",
+    )
+    loaded = load_config(path, catalogue=catalogue)
+    assert loaded.config.override("npm-cache-corrupt") == StrategyOverride(enabled=False, min_confidence=0.9)
+    assert [w.key for w in loaded.warnings] == ["x-base"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("min_confidence: .nan\n", "min_confidence: .nan is not a number the guard can use"),
+        ("retry:\n  backoff_factor: -.inf\n", "retry.backoff_factor: -.inf is not a number"),
+        ("custom_strategies: [1]\n", "custom_strategies[0]: must be a mapping (key: value), got 1"),
+        (
+            "custom_strategies:\n"
+            "  - {id: mine, name: A, category: network, patterns: ['^a'], risk: low, action: rerun}\n",
+            'custom_strategies[0].name: must be a string of at least 3 characters, got "A"',
+        ),
+    ],
+    ids=["nan", "infinity", "item-not-a-mapping", "short-name"],
+)
+def test_values_the_schema_alone_lets_through_or_words_badly(
+    catalogue: Catalogue, tmp_path: Path, text: str, message: str
+) -> None:
+    path = tmp_path / "healing-config.yml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        load_config(path, catalogue=catalogue)
+    assert excinfo.value.detail.startswith(message)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import gzip
 import io
 import itertools
+import os
 import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from healing_guard import analyze_path
+from healing_guard import analyze_path, logsource
 from healing_guard.classify import Classifier
 from healing_guard.errors import LogInputError
 from healing_guard.logsource import expand, from_bytes, iter_blocks
@@ -263,3 +264,51 @@ def test_blocks_of_cr_only_output_stay_small() -> None:
     blocks = list(iter_blocks(io.BytesIO(data), size=64))
     assert b"".join(blocks) == data
     assert max(len(b) for b in blocks) < 64 * 2
+
+
+# -- defect 15: special files and decompression bombs ---------------------------------------------------
+
+
+def test_a_fifo_is_refused_before_it_is_opened(tmp_path: Path) -> None:
+    path = tmp_path / "job.log"
+    os.mkfifo(path)  # opening a FIFO without a writer blocks forever
+    with pytest.raises(LogInputError, match="is a FIFO \\(named pipe\\), not a regular file"):
+        expand(str(path))
+
+
+def test_a_device_is_refused_even_through_a_link(tmp_path: Path) -> None:
+    (tmp_path / "job.log").symlink_to("/dev/zero")  # never ends
+    for path in ("/dev/zero", str(tmp_path / "job.log")):
+        with pytest.raises(LogInputError, match="is a character device, not a regular file"):
+            expand(path)
+
+
+def _small_budget(monkeypatch: pytest.MonkeyPatch, size: int) -> None:
+    monkeypatch.setattr(logsource, "MAX_DECOMPRESSED_BYTES", size)
+
+
+def test_a_gz_bomb_stops_at_the_decompressed_cap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_budget(monkeypatch, 4 << 20)
+    path = tmp_path / "job.log.gz"
+    with gzip.open(path, "wb", compresslevel=9) as fh:
+        for _ in range(16):
+            fh.write(b"ok\n" * (1 << 20))  # 48 MiB of text in about 50 KiB
+    assert path.stat().st_size < 200_000
+    (source,) = expand(str(path))
+    with pytest.raises(LogInputError, match=r"expands to more than .* GiB when decompressed.*decompression bomb"):
+        CLASSIFIER.diagnose(source)
+
+
+def test_a_zip_bomb_stops_at_the_cap_across_members(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _small_budget(monkeypatch, 6 << 20)
+    body = b"ok\n" * (1 << 20)  # 3 MiB each: two members fit, the third crosses the archive's budget
+    path = make_zip(tmp_path / "logs.zip", {f"{n}_job{n}.txt": body for n in range(1, 4)})
+    first, second, third = expand(str(path))
+    CLASSIFIER.diagnose(first)
+    CLASSIFIER.diagnose(second)
+    with pytest.raises(LogInputError, match="decompression bomb"):
+        CLASSIFIER.diagnose(third)
+
+
+def test_the_default_cap_leaves_room_for_real_logs() -> None:
+    assert logsource.MAX_DECOMPRESSED_BYTES >= 1 << 30

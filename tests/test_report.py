@@ -42,7 +42,6 @@ def settings(tmp_path: Path, **changes: Any) -> Settings:
     values: dict[str, Any] = {
         "token": "",
         "api_url": "https://api.github.com",
-        "server_url": "https://github.com",
         "repository": "octo-org/widgets",
         "event_name": "push",
         "event": {},
