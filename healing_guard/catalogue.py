@@ -35,7 +35,7 @@ def strategy_schema() -> dict[str, Any]:
     return schema
 
 
-def _compile(pattern: str, *, what: str, file: str, strategy: str) -> re.Pattern[str]:
+def _compile(pattern: str, *, what: str, file: str, strategy: str, builtin: bool = True) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
@@ -46,6 +46,7 @@ def _compile(pattern: str, *, what: str, file: str, strategy: str) -> re.Pattern
         from . import regex_engine
 
         regex_engine.check_portable(pattern)
+        regex_engine.check_linear(pattern, trusted=builtin)  # log text is hostile: no backtracking
     except ValueError as exc:
         raise CatalogueError(f"{what} {pattern!r} {exc}", file=file, strategy=strategy) from exc
     return compiled
@@ -64,7 +65,9 @@ def parse_strategy(data: Any, *, file: str, builtin: bool = True) -> Strategy:
     sid = str(data["id"])
 
     def compile_all(key: str) -> tuple[re.Pattern[str], ...]:
-        return tuple(_compile(p, what=f"{key[:-1]}", file=file, strategy=sid) for p in data.get(key, ()))
+        return tuple(
+            _compile(p, what=f"{key[:-1]}", file=file, strategy=sid, builtin=builtin) for p in data.get(key, ())
+        )
 
     rem = data["remediation"]
     return Strategy(
