@@ -96,8 +96,10 @@ def check_linear(pattern: str, *, trusted: bool = False) -> None:
     try:
         _re2.compile(pattern, _options())
     except _re2.error as exc:
+        why = exc.args[0] if exc.args else exc
+        why = why.decode("utf-8", "replace") if isinstance(why, bytes) else str(why)
         raise ValueError(
-            f"cannot run in linear time: RE2 rejects it ({exc}); avoid lookaround, backreferences, "
+            f"cannot run in linear time: RE2 rejects it ({why}); avoid lookaround, backreferences, "
             "possessive quantifiers and repetition counts over 1000"
         ) from exc
 

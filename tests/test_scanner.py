@@ -484,8 +484,8 @@ DENSE_SHAPES: dict[str, Callable[[int], bytes]] = {
     "error-x": lambda i: b"error: x\n",
     "pytest-failed": lambda i: b"FAILED tests/test_x.py::test_%d - AssertionError: assert %d == 0\n" % (i, i),
     "npm-err": lambda i: b"2024-05-01T10:01:00.0000000Z npm ERR! 404 Not Found - GET https://r.org/p%d\n" % i,
-    # lines that a pattern crossing lines ([^(]*?, \s) would join to the next: dotnet's file(1,2): error
-    "crossing": lambda i: b"src/a b%d.cs\n(1,2): error CS0001: x\nerror: y \n  \n" % i,
+    # dotnet's `[^(]*?\.cs\(` once matched from "src/a0" over the newline (and read to the block's end)
+    "crossing": lambda i: b"src/a%d\nb.cs(1,2): error CS0001: x\nerror: y\n" % i,
 }
 
 
