@@ -22,7 +22,7 @@ Patterns must stay in the common subset: no lookaround, no backreferences, no gl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
 try:  # pragma: no cover - exercised in whichever environment runs the tests
@@ -172,18 +172,22 @@ def line_local(pattern: str) -> str:
 
 
 class LineSelector:
-    """Which of many anchored patterns match one line, in one pass (RE2's Set).
+    """Which of many patterns match one line, in one pass (RE2's Set): matched at the start of the
+    line (``anchored``) or anywhere in it.
 
     ``select(text)`` returns the tags of the patterns that match; None when RE2 is missing, in
     which case the caller tests each pattern itself.
     """
 
-    def __init__(self, tagged: Iterable[tuple[object, str]], *, use_re2: bool | None = None) -> None:
+    def __init__(
+        self, tagged: Iterable[tuple[object, str]], *, use_re2: bool | None = None, anchored: bool = True
+    ) -> None:
         self._tags: list[object] = []
         self._set: Any = None
         if _re2 is None or use_re2 is False:
             return
-        self._set = _re2.Set.MatchSet(_options(_MAX_MEM))
+        options = _options(_MAX_MEM)
+        self._set = _re2.Set.MatchSet(options) if anchored else _re2.Set.SearchSet(options)
         for tag, pattern in tagged:
             self._set.Add(strip_named_groups(pattern))
             self._tags.append(tag)
@@ -206,15 +210,65 @@ def combine(patterns: Iterable[str], *, prefix: str = "", use_re2: bool | None =
     No part of the result matches a newline, so a match and the search for it stay in one line.
     """
     want_re2 = (_re2 is not None) if use_re2 is None else use_re2
+    patterns = list(patterns)
+    lead = f"(?:{prefix})?" if prefix else ""
+    source = _alternation(patterns, lead, local=not want_re2)
+    if not want_re2:
+        return re.compile(source.encode())
+    if _re2 is None:
+        raise RuntimeError("google-re2 is not installed")
+    return _re2.compile(source.encode(), _options(_MAX_MEM, never_nl=True))  # type: ignore[no-any-return]
+
+
+def _alternation(patterns: Iterable[str], lead: str, *, local: bool) -> str:
     bodies = []
     for p in patterns:
         p = strip_named_groups(p)
         p = p[1:] if p.startswith("^") else p
-        bodies.append(f"(?:{p if want_re2 else line_local(p)})")
-    lead = f"(?:{prefix})?" if prefix else ""
-    source = f"(?m)^{lead}(?:{'|'.join(bodies)})"
-    if want_re2:
-        if _re2 is None:
-            raise RuntimeError("google-re2 is not installed")
-        return _re2.compile(source.encode(), _options(_MAX_MEM, never_nl=True))  # type: ignore[no-any-return]
-    return re.compile(source.encode())
+        bodies.append(f"(?:{line_local(p) if local else p})")
+    return f"(?m)^{lead}(?:{'|'.join(bodies)})"
+
+
+Finder = Callable[[bytes, int], "tuple[int, int] | None"]
+
+
+def finder(searcher: BytesSearcher) -> Finder:
+    """``find(block, pos)``: the span of the next match at or after ``pos``, or None.
+
+    The same as ``searcher.search`` but, on RE2, through the extension's ``Match`` call: the
+    module's Python wrapper costs about twice what the search itself costs on a short line, and a
+    dense log makes one search per line.
+    """
+    raw = _raw_match(searcher)
+    if raw is not None:
+        return raw
+
+    def find(string: bytes, pos: int) -> tuple[int, int] | None:
+        m = searcher.search(string, pos)
+        return None if m is None else (m.start(), m.end())
+
+    return find
+
+
+def _raw_match(compiled: object) -> Finder | None:
+    """The RE2 extension's unanchored match on ``compiled``, checked against the public API."""
+    regexp = getattr(compiled, "_regexp", None)
+    anchor = getattr(getattr(_re2, "_Anchor", None), "UNANCHORED", None)
+    if _re2 is None or not isinstance(compiled, _re2._Regexp) or regexp is None or anchor is None:
+        return None
+    match = regexp.Match
+
+    def find(string: bytes, pos: int) -> tuple[int, int] | None:
+        spans = match(anchor, string, pos, len(string))
+        if spans is None or spans[0][0] < 0:
+            return None
+        return spans[0]  # type: ignore[no-any-return]
+
+    try:  # the extension is not a public API: use it only if it answers as the wrapper does
+        probe = b"x\nab\n"
+        public = compiled.search(probe, 0)
+        if find(probe, 0) != (None if public is None else (public.start(), public.end())):
+            return None
+    except Exception:
+        return None
+    return find

@@ -172,7 +172,7 @@ class Scanner:
                 block = _TS_LINE.sub(b"", block)
             if b"\x1b" in block:
                 block = _ANSI.sub(b"", block)
-            if not result.invalid_utf8:
+            if not result.invalid_utf8 and not block.isascii():  # isascii: a cheap pass that decides most blocks
                 try:
                     block.decode("utf-8")
                 except UnicodeDecodeError:
@@ -241,17 +241,17 @@ class Scanner:
         # every part of the prefilter stays inside one line (regex_engine.combine), so a search reads
         # at most up to the end of the line it matches, and the next one starts after that line:
         # each byte of the block is read once, however many lines match
-        search = self._prefilter.search
+        find = regex_engine.finder(self._prefilter)
         pos = 0
         counted = 0  # position up to which newlines were counted
         line = line_base + 1  # line number at `counted`
         end = len(block)
         while pos < end:
-            m = search(block, pos)
-            if m is None:
+            span = find(block, pos)
+            if span is None:
                 break
-            start = block.rfind(b"\n", pos, m.start()) + 1 or pos
-            stop = block.find(b"\n", m.end())
+            start = block.rfind(b"\n", pos, span[0]) + 1 or pos
+            stop = block.find(b"\n", span[1])
             if stop < 0:
                 stop = end
             line += block.count(b"\n", counted, start)
@@ -286,6 +286,7 @@ class Scanner:
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
         rx = self._rx
+        excluded: dict[str, set[object]] = {}
         tags: set[object] | None = None
         chosen: Iterable[int] = range(len(self.strategies))
         if self._selector.available:
@@ -300,7 +301,7 @@ class Scanner:
                 found = rx.indicator_groups(i, text)
                 if found:
                     result.indicator_params[s.id] = found
-            if not rx.matched(i, text, tags) or rx.excluded(i, text):
+            if not rx.matched(i, text, tags) or rx.excluded(i, text, excluded):
                 continue
             entry = result.matched.get(s.id)
             if entry is None:
@@ -349,6 +350,10 @@ class _LinePatterns:
         self.patterns = [each(s.patterns) for s in strategies]
         self.indicators = [each(s.indicators) for s in strategies]
         self.exclude = [each(s.exclude) for s in strategies]
+        # every strategy's exclusions in one RE2 pass per line (None without RE2)
+        self._exclude_set = regex_engine.LineSelector(
+            ((i, p.pattern) for i, s in enumerate(strategies) for p in s.exclude), use_re2=use_re2, anchored=False
+        )
         self._any = [anyof(s.patterns) for s in strategies]
         self._any_indicator = [anyof(s.indicators) for s in strategies]
 
@@ -373,8 +378,16 @@ class _LinePatterns:
         rx = self._any_indicator[i]
         return rx is not None and rx.match(text) is not None
 
-    def excluded(self, i: int, text: str) -> bool:
-        return any(x.search(text) is not None for x in self.exclude[i])
+    def excluded(self, i: int, text: str, cache: dict[str, set[object]]) -> bool:
+        """Whether one of strategy ``i``'s exclusions matches ``text`` (``cache``: per line)."""
+        if not self.exclude[i]:
+            return False
+        if not self._exclude_set.available:
+            return any(x.search(text) is not None for x in self.exclude[i])
+        found = cache.get(text)
+        if found is None:
+            found = cache[text] = self._exclude_set.select(text)
+        return i in found
 
     def groups(self, i: int, text: str) -> dict[str, str]:
         """The named groups of the first of strategy ``i``'s patterns that matches."""

@@ -108,3 +108,31 @@ def test_the_builtin_catalogue_runs_entirely_on_re2() -> None:
         len(s.patterns) + len(s.indicators) + len(s.exclude) for s in catalogue.strategies if not s.enabled
     )
     assert all(regex_engine.is_linear(c) for c in compiled)
+
+
+@pytest.mark.parametrize("use_re2", [True, False], ids=["re2", "re"])
+def test_finder_gives_the_spans_search_gives(use_re2: bool) -> None:
+    combined = regex_engine.combine([r"^error: \w+", r"^.*\bFAILED\b"], use_re2=use_re2)
+    find = regex_engine.finder(combined)
+    text = b"ok\nerror: x y\nall FAILED here\nerror:\n"
+    for pos in range(len(text) + 1):
+        m = combined.search(text, pos)
+        assert find(text, pos) == (None if m is None else (m.start(), m.end())), pos
+
+
+def test_exclusions_of_every_strategy_are_one_pass_and_agree_with_each_pattern() -> None:
+    catalogue = load_catalogue()
+    scanner = Scanner(catalogue.enabled)
+    rx = scanner._rx
+    lines = [
+        "ERROR: pip's dependency resolver does not currently take into account all the packages",
+        "[ERROR] ",
+        "[ERROR] -> [Help 1]",
+        "error: something else",
+        "npm ERR! dry run",
+    ]
+    for text in lines:
+        cache: dict[str, set[object]] = {}
+        for i in range(len(scanner.strategies)):
+            one_by_one = any(x.search(text) is not None for x in rx.exclude[i])
+            assert rx.excluded(i, text, cache) == one_by_one, (scanner.strategies[i].id, text)
