@@ -136,6 +136,7 @@ class Scanner:
             tagged.extend(((i, "p"), p.pattern) for p in s.patterns)
             tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
         self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2)
+        self._verdicts: dict[str, tuple[set[object], list[int], set[object]]] = {}
 
     def scan(self, source: LogInput) -> ScanResult:
         with source.open() as stream:
@@ -264,6 +265,20 @@ class Scanner:
             step = changes.popleft()[1]
         return step
 
+    def _verdict(self, text: str) -> tuple[set[object], list[int], set[object]]:
+        """With RE2: which strategies' patterns and indicators match ``text`` (the set's tags), their
+        indices, and which strategies' exclusions match it. Kept for recent lines: a dense log
+        repeats lines, and the answer depends on the text alone."""
+        found = self._verdicts.get(text)
+        if found is None:
+            tags = self._selector.select(text)
+            chosen = sorted({t[0] for t in tags})  # type: ignore[index]
+            excluded = self._rx.exclusions(text) if any(self._rx.exclude[i] for i in chosen) else set()
+            if len(self._verdicts) >= 4096:
+                self._verdicts.clear()
+            found = self._verdicts[text] = (tags, chosen, excluded)
+        return found
+
     def _line(self, text: str, line: int, step: str | None, block: bytes, eol: int, result: ScanResult) -> str | None:
         if text.startswith("##[group]"):
             g = _GROUP.match(text)
@@ -286,14 +301,13 @@ class Scanner:
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
         rx = self._rx
-        excluded: dict[str, set[object]] = {}
         tags: set[object] | None = None
+        excluded: set[object] | None = None
         chosen: Iterable[int] = range(len(self.strategies))
         if self._selector.available:
-            tags = self._selector.select(text)
+            tags, chosen, excluded = self._verdict(text)
             if not tags:
                 return step
-            chosen = sorted({t[0] for t in tags})  # type: ignore[index]
         for i in chosen:
             s = self.strategies[i]
             if s.indicators and s.id not in result.indicated and rx.indicated(i, text, tags):
@@ -378,16 +392,18 @@ class _LinePatterns:
         rx = self._any_indicator[i]
         return rx is not None and rx.match(text) is not None
 
-    def excluded(self, i: int, text: str, cache: dict[str, set[object]]) -> bool:
-        """Whether one of strategy ``i``'s exclusions matches ``text`` (``cache``: per line)."""
+    def exclusions(self, text: str) -> set[object]:
+        """The strategies (indices) one of whose exclusions matches ``text``: one RE2 pass."""
+        return self._exclude_set.select(text)
+
+    def excluded(self, i: int, text: str, exclusions: set[object] | None) -> bool:
+        """Whether one of strategy ``i``'s exclusions matches ``text``; ``exclusions`` is what
+        ``exclusions(text)`` gave, or None to test the patterns one by one (without RE2)."""
         if not self.exclude[i]:
             return False
-        if not self._exclude_set.available:
+        if exclusions is None:
             return any(x.search(text) is not None for x in self.exclude[i])
-        found = cache.get(text)
-        if found is None:
-            found = cache[text] = self._exclude_set.select(text)
-        return i in found
+        return i in exclusions
 
     def groups(self, i: int, text: str) -> dict[str, str]:
         """The named groups of the first of strategy ``i``'s patterns that matches."""
