@@ -23,7 +23,7 @@ scanner that is not linear.
 Usage::
 
     python bench/dense.py                 # 1, 10, 100 MiB of every shape (a few minutes)
-    python bench/dense.py --quick         # CI smoke, < 30 s: 1 and 4 MiB, and fails if not linear
+    python bench/dense.py --quick         # CI smoke, < 30 s: 0.5 and 2 MiB, fails if not linear
     python bench/dense.py --sizes 1,10 --shapes error-x,pytest-failed --json
 
 ``--quick`` exits with status 1 when a shape's MiB/s at the largest size falls below a third of its
@@ -185,18 +185,18 @@ def run_one(logfile: Path, timeout: float) -> dict[str, Any]:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    ap.add_argument("--sizes", default=None, help="log sizes in MiB (default 1,10,100; --quick: 1,4)")
+    ap.add_argument("--sizes", default=None, help="log sizes in MiB (default 1,10,100; --quick: 0.5,2)")
     ap.add_argument("--shapes", default=",".join(SHAPES), help="which shapes (default: all)")
-    ap.add_argument("--timeout", type=float, default=None, help="deadline per run in s (default 600; --quick: 20)")
+    ap.add_argument("--timeout", type=float, default=None, help="deadline per run in s (default 600; --quick: 60)")
     ap.add_argument("--quick", action="store_true", help="CI smoke: small sizes, fails when not linear")
     ap.add_argument("--json", action="store_true", help="print JSON results on stdout")
     ap.add_argument("--tmpdir", type=Path, default=None)
     ap.add_argument("--child", metavar="LOG", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.sizes is None:
-        args.sizes = "1,4" if args.quick else "1,10,100"
+        args.sizes = "0.5,2" if args.quick else "1,10,100"
     if args.timeout is None:
-        args.timeout = 20.0 if args.quick else 600.0
+        args.timeout = 60.0 if args.quick else 600.0
     return args
 
 
