@@ -35,6 +35,9 @@ def strategy_schema() -> dict[str, Any]:
     return schema
 
 
+_SINGULAR = {"patterns": "pattern", "indicators": "indicator", "exclude": "exclude"}
+
+
 def _compile(pattern: str, *, what: str, file: str, strategy: str, builtin: bool = True) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern)
@@ -46,9 +49,14 @@ def _compile(pattern: str, *, what: str, file: str, strategy: str, builtin: bool
         from . import regex_engine
 
         regex_engine.check_portable(pattern)
-        regex_engine.check_linear(pattern, trusted=builtin)  # log text is hostile: no backtracking
     except ValueError as exc:
         raise CatalogueError(f"{what} {pattern!r} {exc}", file=file, strategy=strategy) from exc
+    try:
+        regex_engine.check_linear(pattern, trusted=builtin)  # log text is hostile: no backtracking
+    except ValueError as exc:
+        raise CatalogueError(
+            f"{what} {pattern!r} of strategy {strategy!r} {exc}", file=file, strategy=strategy
+        ) from exc
     return compiled
 
 
@@ -66,7 +74,7 @@ def parse_strategy(data: Any, *, file: str, builtin: bool = True) -> Strategy:
 
     def compile_all(key: str) -> tuple[re.Pattern[str], ...]:
         return tuple(
-            _compile(p, what=f"{key[:-1]}", file=file, strategy=sid, builtin=builtin) for p in data.get(key, ())
+            _compile(p, what=_SINGULAR[key], file=file, strategy=sid, builtin=builtin) for p in data.get(key, ())
         )
 
     rem = data["remediation"]
