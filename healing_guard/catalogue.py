@@ -35,7 +35,10 @@ def strategy_schema() -> dict[str, Any]:
     return schema
 
 
-def _compile(pattern: str, *, what: str, file: str, strategy: str) -> re.Pattern[str]:
+_SINGULAR = {"patterns": "pattern", "indicators": "indicator", "exclude": "exclude"}
+
+
+def _compile(pattern: str, *, what: str, file: str, strategy: str, builtin: bool = True) -> re.Pattern[str]:
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
@@ -48,6 +51,12 @@ def _compile(pattern: str, *, what: str, file: str, strategy: str) -> re.Pattern
         regex_engine.check_portable(pattern)
     except ValueError as exc:
         raise CatalogueError(f"{what} {pattern!r} {exc}", file=file, strategy=strategy) from exc
+    try:
+        regex_engine.check_linear(pattern, trusted=builtin)  # log text is hostile: no backtracking
+    except ValueError as exc:
+        raise CatalogueError(
+            f"{what} {pattern!r} of strategy {strategy!r} {exc}", file=file, strategy=strategy
+        ) from exc
     return compiled
 
 
@@ -64,7 +73,9 @@ def parse_strategy(data: Any, *, file: str, builtin: bool = True) -> Strategy:
     sid = str(data["id"])
 
     def compile_all(key: str) -> tuple[re.Pattern[str], ...]:
-        return tuple(_compile(p, what=f"{key[:-1]}", file=file, strategy=sid) for p in data.get(key, ()))
+        return tuple(
+            _compile(p, what=_SINGULAR[key], file=file, strategy=sid, builtin=builtin) for p in data.get(key, ())
+        )
 
     rem = data["remediation"]
     return Strategy(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -126,22 +126,17 @@ class Scanner:
         self._strip_each = use_re2 is not False and regex_engine.engine_name() == "re2"
         prefix = _TS.decode() if self._strip_each else ""
         self._prefilter = regex_engine.combine(sources, prefix=prefix, use_re2=use_re2)
-        self._any = {
-            s.id: re.compile("|".join(f"(?:{regex_engine.strip_named_groups(p.pattern)})" for p in s.patterns))
-            for s in self.strategies
-        }
-        self._any_indicator = {
-            s.id: re.compile("|".join(f"(?:{p.pattern})" for p in s.indicators))
-            for s in self.strategies
-            if s.indicators
-        }
-        # with RE2, one pass per candidate line tells which strategies can match it; Python's re
-        # then runs only those (for named groups and exclusions), not every strategy's patterns
+        # per-line work runs on RE2 (linear whatever the pattern) when it is installed; with RE2 the
+        # selector says which strategies' patterns and indicators match, so these only give the
+        # named groups and the exclusions (see _line)
+        self._rx = _LinePatterns(self.strategies, use_re2)
+        # with RE2, one pass per candidate line tells which strategies can match it
         tagged: list[tuple[object, str]] = []
         for i, s in enumerate(self.strategies):
             tagged.extend(((i, "p"), p.pattern) for p in s.patterns)
             tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
         self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2)
+        self._verdicts: dict[str, tuple[set[object], list[int], set[object]]] = {}
 
     def scan(self, source: LogInput) -> ScanResult:
         with source.open() as stream:
@@ -178,7 +173,7 @@ class Scanner:
                 block = _TS_LINE.sub(b"", block)
             if b"\x1b" in block:
                 block = _ANSI.sub(b"", block)
-            if not result.invalid_utf8:
+            if not result.invalid_utf8 and not block.isascii():  # isascii: a cheap pass that decides most blocks
                 try:
                     block.decode("utf-8")
                 except UnicodeDecodeError:
@@ -228,7 +223,7 @@ class Scanner:
     @staticmethod
     def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine], strip_ts: bool) -> None:
         body = block.rstrip(b"\n")  # trailing blank lines are not kept, but they still count
-        lines = body.split(b"\n")[-20:]
+        lines = body.rsplit(b"\n", 20)[-20:]  # not split(): that builds a list of every line
         start = line_base + body.count(b"\n") + 1 - len(lines) + 1
         for i, raw in enumerate(lines):
             text = _text(raw, strip_ts)
@@ -244,40 +239,45 @@ class Scanner:
         result: ScanResult,
         full_format: bool,
     ) -> str | None:
-        search = self._prefilter.search
+        # every part of the prefilter stays inside one line (regex_engine.combine), so a search reads
+        # at most up to the end of the line it matches, and the next one starts after that line:
+        # each byte of the block is read once, however many lines match
+        find = regex_engine.finder(self._prefilter)
         pos = 0
         counted = 0  # position up to which newlines were counted
         line = line_base + 1  # line number at `counted`
         end = len(block)
         while pos < end:
-            m = search(block, pos)
-            if m is None:
+            span = find(block, pos)
+            if span is None:
                 break
-            start = block.rfind(b"\n", 0, m.start()) + 1
-            stop = block.find(b"\n", max(m.end() - 1, m.start()))
+            start = block.rfind(b"\n", pos, span[0]) + 1 or pos
+            stop = block.find(b"\n", span[1])
             if stop < 0:
                 stop = end
             line += block.count(b"\n", counted, start)
             counted = start
-            # a match can span lines only through \s; test each line it touches
-            seg_start = start
-            while seg_start <= stop and seg_start < end:
-                seg_end = block.find(b"\n", seg_start)
-                if seg_end < 0 or seg_end > stop:
-                    seg_end = stop
-                while full_format and changes and changes[0][0] <= line:
-                    step = changes.popleft()[1]
-                text = _text(block[seg_start:seg_end], self._strip_each)
-                step = self._line(text, line, step, block, seg_end, result)
-                if seg_end >= stop:
-                    break
-                seg_start = seg_end + 1
-                line += 1
-                counted = seg_start
+            while full_format and changes and changes[0][0] <= line:
+                step = changes.popleft()[1]
+            step = self._line(_text(block[start:stop], self._strip_each), line, step, block, stop, result)
             pos = stop + 1
         while full_format and changes:
             step = changes.popleft()[1]
         return step
+
+    def _verdict(self, text: str) -> tuple[set[object], list[int], set[object]]:
+        """With RE2: which strategies' patterns and indicators match ``text`` (the set's tags), their
+        indices, and which strategies' exclusions match it. Kept for recent lines: a dense log
+        repeats lines, and the answer depends on the text alone."""
+        found = self._verdicts.get(text)
+        if found is None:
+            tags = self._selector.select(text)
+            chosen = sorted({t[0] for t in tags})  # type: ignore[index]
+            excluded = self._rx.exclusions(text) if any(self._rx.exclude[i] for i in chosen) else set()
+            if len(self._verdicts) >= 4096:
+                self._verdicts.clear()
+            found = self._verdicts[text] = (tags, chosen, excluded)
+        return found
 
     def _line(self, text: str, line: int, step: str | None, block: bytes, eol: int, result: ScanResult) -> str | None:
         if text.startswith("##[group]"):
@@ -300,39 +300,30 @@ class Scanner:
         text = text[:MAX_LINE_CHARS]
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
-        candidates = self.strategies
+        rx = self._rx
+        tags: set[object] | None = None
+        excluded: set[object] | None = None
+        chosen: Iterable[int] = range(len(self.strategies))
         if self._selector.available:
-            tags = self._selector.select(text)
+            tags, chosen, excluded = self._verdict(text)
             if not tags:
                 return step
-            candidates = [self.strategies[i] for i in sorted({t[0] for t in tags})]  # type: ignore[index]
-        for s in candidates:
-            ind = self._any_indicator.get(s.id)
-            if ind is not None and s.id not in result.indicated and ind.match(text):
+        for i in chosen:
+            s = self.strategies[i]
+            if s.indicators and s.id not in result.indicated and rx.indicated(i, text, tags):
                 result.indicated.add(s.id)
-                for p in s.indicators:
-                    im = p.match(text)
-                    if im:
-                        found = {k: v for k, v in im.groupdict().items() if v}
-                        if found:
-                            result.indicator_params[s.id] = found
-                        break
-            if not self._any[s.id].match(text):
+                found = rx.indicator_groups(i, text)
+                if found:
+                    result.indicator_params[s.id] = found
+            if not rx.matched(i, text, tags) or rx.excluded(i, text, excluded):
                 continue
-            if any(x.search(text) for x in s.exclude):
-                continue
-            groups: dict[str, str] = {}
-            for p in s.patterns:
-                pm = p.match(text)
-                if pm:
-                    groups = {k: v for k, v in pm.groupdict().items() if v is not None}
-                    break
             entry = result.matched.get(s.id)
             if entry is None:
                 entry = result.matched[s.id] = StrategyHits(s)
             entry.count += 1
             if len(entry.hits) >= MAX_HITS_PER_STRATEGY:
                 continue
+            groups = rx.groups(i, text)
             if weak is None:
                 weak = bool(_WEAK_LINE.match(text)) or (is_noise_step(step) and not text.startswith("##[error]"))
             if after is None:
@@ -342,11 +333,92 @@ class Scanner:
 
 
 def _text(raw: bytes, strip_ts: bool = True) -> str:
-    """One line as the strategies see it: no timestamp, no trailing white space."""
+    """One line as the strategies see it: no timestamp, no trailing white space.
+
+    Only the first 4 * MAX_LINE_CHARS bytes are decoded: nothing reads past MAX_LINE_CHARS, and a
+    line may be megabytes long.
+    """
     ts = _TS_ONE.match(raw) if strip_ts else None
-    if ts:
-        raw = raw[ts.end() :]
-    return raw.decode("utf-8", "replace").rstrip()
+    start = ts.end() if ts else 0
+    return raw[start : start + 4 * MAX_LINE_CHARS].decode("utf-8", "replace").rstrip()
+
+
+class _LinePatterns:
+    """Every strategy's patterns compiled for one line, by index: what ``Scanner._line`` runs.
+
+    On RE2 when it is installed (and not turned off), so a user's pattern runs in linear time
+    whatever it is. ``tags`` are the RE2 set's answer for the line (which strategies' patterns and
+    indicators match); without the set (no RE2) one alternation per strategy answers instead.
+    """
+
+    def __init__(self, strategies: Sequence[Strategy], use_re2: bool | None) -> None:
+        def each(patterns: Sequence[re.Pattern[str]]) -> tuple[regex_engine.LinePattern, ...]:
+            return tuple(regex_engine.compile_line(p.pattern, use_re2=use_re2) for p in patterns)
+
+        def anyof(patterns: Sequence[re.Pattern[str]]) -> regex_engine.LinePattern | None:
+            if not patterns:
+                return None
+            alts = "|".join(f"(?:{regex_engine.strip_named_groups(p.pattern)})" for p in patterns)
+            return regex_engine.compile_line(alts, use_re2=use_re2)
+
+        self.patterns = [each(s.patterns) for s in strategies]
+        self.indicators = [each(s.indicators) for s in strategies]
+        self.exclude = [each(s.exclude) for s in strategies]
+        # every strategy's exclusions in one RE2 pass per line (None without RE2)
+        self._exclude_set = regex_engine.LineSelector(
+            ((i, p.pattern) for i, s in enumerate(strategies) for p in s.exclude), use_re2=use_re2, anchored=False
+        )
+        self._any = [anyof(s.patterns) for s in strategies]
+        self._any_indicator = [anyof(s.indicators) for s in strategies]
+
+    def compiled(self) -> list[regex_engine.LinePattern]:
+        """Every compiled pattern (for tests: all must run on RE2)."""
+        out: list[regex_engine.LinePattern] = []
+        for group in (self.patterns, self.indicators, self.exclude):
+            for ps in group:
+                out.extend(ps)
+        out.extend(p for p in self._any + self._any_indicator if p is not None)
+        return out
+
+    def matched(self, i: int, text: str, tags: set[object] | None) -> bool:
+        if tags is not None:
+            return (i, "p") in tags
+        rx = self._any[i]
+        return rx is not None and rx.match(text) is not None
+
+    def indicated(self, i: int, text: str, tags: set[object] | None) -> bool:
+        if tags is not None:
+            return (i, "i") in tags
+        rx = self._any_indicator[i]
+        return rx is not None and rx.match(text) is not None
+
+    def exclusions(self, text: str) -> set[object]:
+        """The strategies (indices) one of whose exclusions matches ``text``: one RE2 pass."""
+        return self._exclude_set.select(text)
+
+    def excluded(self, i: int, text: str, exclusions: set[object] | None) -> bool:
+        """Whether one of strategy ``i``'s exclusions matches ``text``; ``exclusions`` is what
+        ``exclusions(text)`` gave, or None to test the patterns one by one (without RE2)."""
+        if not self.exclude[i]:
+            return False
+        if exclusions is None:
+            return any(x.search(text) is not None for x in self.exclude[i])
+        return i in exclusions
+
+    def groups(self, i: int, text: str) -> dict[str, str]:
+        """The named groups of the first of strategy ``i``'s patterns that matches."""
+        for p in self.patterns[i]:
+            m = p.match(text)
+            if m is not None:
+                return {k: v for k, v in m.groupdict().items() if v is not None}
+        return {}
+
+    def indicator_groups(self, i: int, text: str) -> dict[str, str]:
+        for p in self.indicators[i]:
+            m = p.match(text)
+            if m is not None:
+                return {k: v for k, v in m.groupdict().items() if v}
+        return {}
 
 
 def _lines_after(block: bytes, eol: int, line: int, strip_ts: bool) -> tuple[EvidenceLine, ...]:

@@ -12,6 +12,7 @@ import io
 import random
 import re
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -22,6 +23,7 @@ from healing_guard.classify import Classifier
 from healing_guard.errors import LogInputError
 from healing_guard.logsource import LogInput, expand, from_bytes
 from healing_guard.models import Remediation, Risk, Strategy
+from healing_guard.regex_engine import BytesSearcher
 from healing_guard.scanner import POST_STEP, SETUP_STEP, Scanner, ScanResult, is_noise_step
 
 INPUTS = Path(__file__).parent / "fixtures" / "inputs"
@@ -433,3 +435,80 @@ def test_memory_does_not_grow_with_the_log(tmp_path: Path) -> None:
     assert big_line > small_line * 9  # the whole 50 MB were read
     assert big_peak < small_peak * 1.5 + (1 << 20), (small_peak, big_peak)
     assert big_peak < 64 << 20
+
+
+# --------------------------------------------------------------------------------------------
+# Linear work on dense logs, counted (not timed): every line an error line
+
+
+class _CountingSearcher:
+    """The prefilter, counting searches and the bytes each may read: from where it starts to the
+    end of the line it matches (no part of the prefilter matches a newline, so the engine needs no
+    more), or to the block's end when nothing matches."""
+
+    def __init__(self, inner: BytesSearcher) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.bytes = 0
+        self.blocks = 0
+
+    def search(self, string: bytes, pos: int = 0) -> object:
+        self.calls += 1
+        self.blocks += pos == 0
+        m = self.inner.search(string, pos)
+        if m is None:
+            self.bytes += len(string) - pos
+            return None
+        assert b"\n" not in string[m.start() : m.end()], "a prefilter match crossed a line"
+        eol = string.find(b"\n", m.end())
+        self.bytes += (len(string) if eol < 0 else eol) - pos
+        return m
+
+
+class _Calls:
+    """Counts calls of a method (patched on the class)."""
+
+    def __init__(self, method: Callable[..., object]) -> None:
+        self.method = method
+        self.count = 0
+
+    def wrapper(self) -> Callable[..., object]:
+        def counted(*args: object) -> object:
+            self.count += 1
+            return self.method(*args)
+
+        return counted
+
+
+DENSE_SHAPES: dict[str, Callable[[int], bytes]] = {
+    "error-x": lambda i: b"error: x\n",
+    "pytest-failed": lambda i: b"FAILED tests/test_x.py::test_%d - AssertionError: assert %d == 0\n" % (i, i),
+    "npm-err": lambda i: b"2024-05-01T10:01:00.0000000Z npm ERR! 404 Not Found - GET https://r.org/p%d\n" % i,
+    # dotnet's `[^(]*?\.cs\(` once matched from "src/a0" over the newline (and read to the block's end)
+    "crossing": lambda i: b"src/a%d\nb.cs(1,2): error CS0001: x\nerror: y\n" % i,
+}
+
+
+@pytest.mark.parametrize("shape", list(DENSE_SHAPES), ids=list(DENSE_SHAPES))
+def test_work_on_a_dense_log_grows_linearly_with_its_size(shape: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    clf = Classifier()
+    sc = clf.scanner
+    counted: list[tuple[int, int, int, int]] = []
+    for n in (3000, 12000):
+        data = b"".join(DENSE_SHAPES[shape](i) for i in range(n))
+        counter = _CountingSearcher(sc._prefilter)
+        lines, groups = _Calls(Scanner._line), _Calls(type(sc._rx).groups)
+        with monkeypatch.context() as m:
+            m.setattr(sc, "_prefilter", counter)
+            m.setattr(Scanner, "_line", lines.wrapper())
+            m.setattr(type(sc._rx), "groups", groups.wrapper())
+            result = sc.scan(from_bytes(data, f"{shape}.log"))
+        assert result.lines == data.count(b"\n")
+        # each byte is read once by the prefilter, however many lines match
+        assert counter.bytes <= len(data) + counter.blocks
+        # the named groups (and the context lines) are taken only for the hits kept
+        assert groups.count <= scanner.MAX_HITS_PER_STRATEGY * len(result.matched)
+        counted.append((counter.calls, counter.bytes, lines.count, groups.count))
+    small, big = counted
+    assert big[0] <= 4 * small[0] + 8 and big[2] <= 4 * small[2] + 8  # 4x the lines: at most 4x the calls
+    assert big[3] <= small[3] + scanner.MAX_HITS_PER_STRATEGY * 20
