@@ -30,6 +30,7 @@ import sys
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 from healing_guard import Classifier, load_catalogue  # noqa: E402
 from healing_guard.logsource import expand, from_text  # noqa: E402
 from healing_guard.models import Diagnosis  # noqa: E402
-from healing_guard.vocab import VocabModel, clean_line, failing_step  # noqa: E402
+from healing_guard.vocab import Counts, VocabModel, clean_line, failing_step  # noqa: E402
 from tests.fixturelogs import all_fixtures  # noqa: E402
 from tools.train_vocab import all_logs, repository_of, split_n  # noqa: E402
 from tools.train_vocab import train as train_model  # noqa: E402
@@ -513,11 +514,16 @@ def _best(scores: dict[str, float]) -> str:
     return max(sorted(scores), key=lambda k: scores[k])
 
 
+@lru_cache(maxsize=256)
+def _cleaned(path: Path) -> list[str]:
+    return [clean_line(x) for x in split_n(path.read_bytes())]
+
+
 def vocab_case(log: GhaLog, model: VocabModel) -> VocabCase:
     """(a) the category from the labelled root line alone; (b) from the three lines the model
     ranks highest in the failing step, plus the step's command; (c) whether a labelled line is
     among those three."""
-    cleaned = [clean_line(x) for x in split_n(log.path.read_bytes())]
+    cleaned = _cleaned(log.path)
     root_text = cleaned[log.root - 1] if 0 < log.root <= len(cleaned) else ""
     start, end = failing_step(cleaned)
     ranked = sorted(
@@ -567,8 +573,18 @@ def run_gha_real(corpus: Path, *, strategies: Path = ROOT / "strategies") -> Gha
     restricted: dict[str, list[str]] = {}
     loro = Report("gha-real (leave-one-repository-out)", str(corpus / "gha-real"))
     vocab_loro = VocabReport("vocabulary model alone, leave-one-repository-out")
+    parts = [(log, Counts().add(log.examples)) for log in training]
+    total = Counts()
+    for _, part in parts:
+        total.update(part)
     for repo in sorted({log.repo for log in logs}):
-        model = train_model(log for log in training if repo not in log.repos)
+        # the model trained on everything but this repository: its counts taken away, then put back
+        held_out = [part for log, part in parts if repo in log.repos]
+        for part in held_out:
+            total.update(part, -1)
+        model = total.model()
+        for part in held_out:
+            total.update(part)
         disabled = frozenset(sid for sid, repos in derived.items() if repos <= {repo})
         if disabled:
             restricted[repo] = sorted(disabled)

@@ -36,15 +36,23 @@ from .models import CATEGORIES
 FORMAT = "healing-guard-vocab/1"
 DEFAULT_FILE = "vocab.json"
 #: Evidence beyond this many tokens does not make the category model more certain.
-EVIDENCE_CAP = 12.0
+EVIDENCE_CAP = 6.0
 #: The root model's log-odds are divided by this before the sigmoid.
 ROOT_TEMPERATURE = 4.0
+#: The root model's log-odds are divided by (number of known tokens) ** (1 - this): 1 sums the
+#: evidence of every token (naive Bayes), 0.5 keeps long lines from winning by length alone.
+ROOT_LENGTH_POWER = 0.5
+#: Additive smoothing of the category model, and of the root model.
 ALPHA = 0.5
+ROOT_ALPHA = 0.1
+#: How much the categories' training frequencies count (0: every category equally likely a priori).
+PRIOR_WEIGHT = 1.0
 MAX_LINE = 600
 
 _TS = r"\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _PREFIX = re.compile(r"^\ufeff?(?:[^\t\n]*\t[^\t\n]*\t(?=" + _TS + r"))?(?:" + _TS + r")?")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]|\[\d{1,3}(?:;\d{1,3})*m")
+# ESC sequences, and the same written out as caret notation (``^[[31m``) or with the ESC lost
+_ANSI = re.compile(r"(?:\x1b|\^\[)(?:\[[0-9;?]*[ -/]*[@-~]|[()][A-Za-z0-9]|[=>78])?|\[\d{1,3}(?:;\d{1,3})*m")
 _STEP_START = re.compile(r"^##\[group\]Run ")
 _EXIT = re.compile(r"^##\[error\]Process completed with exit code (-?\d+)")
 _STEP_END = re.compile(r"^(?:Post job cleanup\.|##\[group\]Run |Cleaning up orphan processes)")
@@ -84,7 +92,7 @@ def _word_token(word: str) -> str:
     return "<id>" if len(word) > 30 else word.lower()
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=1 << 16)
 def tokens(text: str) -> tuple[str, ...]:
     """The features of one line: unigrams, bigrams of adjacent tokens, and the first token."""
     text = text[:MAX_LINE]
@@ -142,6 +150,82 @@ class Example:
     group: str = ""
 
 
+@lru_cache(maxsize=1 << 16)
+def features(text: str) -> tuple[str, ...]:
+    """The tokens of one raw or cleaned log line."""
+    return tokens(clean_line(text))
+
+
+class Counts:
+    """What training counts. Counts can be merged and taken away again, so a leave-one-out loop
+    subtracts one repository's counts instead of recounting everything (``update(part, -1)``)."""
+
+    def __init__(self) -> None:
+        self.category: dict[str, Counter[str]] = {c: Counter() for c in CATEGORIES}
+        self.category_lines: Counter[str] = Counter()
+        self.root: dict[str, list[int]] = {}
+        self.root_lines = [0, 0]
+        #: token -> group -> number of examples of that group that have it
+        self.groups: dict[str, Counter[str]] = {}
+
+    def add(self, examples: Iterable[Example]) -> Counts:
+        for ex in examples:
+            feats = features(ex.text)
+            side = 0 if ex.root else 1
+            self.root_lines[side] += 1
+            for t in set(feats):
+                self.root.setdefault(t, [0, 0])[side] += 1
+                self.groups.setdefault(t, Counter())[ex.group] += 1
+            if ex.category is not None and ex.category in self.category:
+                self.category_lines[ex.category] += 1
+                self.category[ex.category].update(feats)
+        return self
+
+    def update(self, other: Counts, sign: int = 1) -> Counts:
+        """Add (``sign=1``) or take away (``sign=-1``) another set of counts."""
+        for c, counter in other.category.items():
+            mine = self.category[c]
+            for t, n in counter.items():
+                mine[t] += sign * n
+        for c, n in other.category_lines.items():
+            self.category_lines[c] += sign * n
+        for t, (r, o) in other.root.items():
+            pair = self.root.setdefault(t, [0, 0])
+            pair[0] += sign * r
+            pair[1] += sign * o
+        self.root_lines[0] += sign * other.root_lines[0]
+        self.root_lines[1] += sign * other.root_lines[1]
+        for t, groups in other.groups.items():
+            mine_g = self.groups.setdefault(t, Counter())
+            for g, n in groups.items():
+                mine_g[g] += sign * n
+                if mine_g[g] == 0:
+                    del mine_g[g]
+        return self
+
+    def model(self, *, min_groups: int = 2) -> VocabModel:
+        kept = {t for t, g in self.groups.items() if len(g) >= min_groups}
+        categories = [c for c in CATEGORIES if self.category_lines[c] > 0]
+        sparse: dict[str, list[int]] = {}
+        totals = [0] * len(categories)
+        for i, c in enumerate(categories):
+            for t, n in self.category[c].items():
+                if n > 0 and t in kept:
+                    sparse.setdefault(t, []).extend((i, n))
+                    totals[i] += n
+        data: dict[str, Any] = {
+            "format": FORMAT,
+            "categories": categories,
+            "category_lines": [self.category_lines[c] for c in categories],
+            "category_tokens": totals,
+            "category_counts": sparse,
+            "root_lines": list(self.root_lines),
+            "root_counts": {t: list(c) for t, c in self.root.items() if t in kept and max(c) > 0},
+            "min_groups": min_groups,
+        }
+        return VocabModel(data)
+
+
 class VocabModel:
     """Category and root-line scores learned from labelled real log lines (see the module doc)."""
 
@@ -156,6 +240,7 @@ class VocabModel:
         self._cat_counts: dict[str, list[int]] = data["category_counts"]
         self._root_lines: tuple[float, float] = (float(data["root_lines"][0]), float(data["root_lines"][1]))
         self._root_counts: dict[str, list[int]] = data["root_counts"]
+        self._root_weights: dict[str, float] = {}
         vocab = max(1, len(self._cat_counts))
         self._cat_log_denominators = [math.log(t + ALPHA * vocab) for t in self._cat_totals]
         total_docs = sum(self._cat_docs)
@@ -184,48 +269,13 @@ class VocabModel:
     def train(cls, examples: Iterable[Example], *, min_groups: int = 2) -> VocabModel:
         """Count tokens; keep those seen in at least ``min_groups`` groups. Deterministic: the
         result depends only on the multiset of examples, not on their order."""
-        cat_counts: dict[str, Counter[str]] = {}
-        cat_lines: Counter[str] = Counter()
-        root_counts: dict[str, list[int]] = {}
-        root_lines = [0, 0]
-        groups: dict[str, set[str]] = {}
-        for ex in examples:
-            feats = tokens(clean_line(ex.text))
-            for t in feats:
-                groups.setdefault(t, set()).add(ex.group)
-            side = 0 if ex.root else 1
-            root_lines[side] += 1
-            for t in set(feats):
-                root_counts.setdefault(t, [0, 0])[side] += 1
-            if ex.category is not None and ex.category in CATEGORIES:
-                cat_lines[ex.category] += 1
-                cat_counts.setdefault(ex.category, Counter()).update(feats)
-        kept = {t for t, g in groups.items() if len(g) >= min_groups}
-        categories = [c for c in CATEGORIES if cat_lines[c]]
-        sparse: dict[str, list[int]] = {}
-        totals = [0] * len(categories)
-        for i, c in enumerate(categories):
-            for t, n in cat_counts[c].items():
-                if t in kept:
-                    sparse.setdefault(t, []).extend((i, n))
-                    totals[i] += n
-        data: dict[str, Any] = {
-            "format": FORMAT,
-            "categories": categories,
-            "category_lines": [cat_lines[c] for c in categories],
-            "category_tokens": totals,
-            "category_counts": {t: sparse[t] for t in sorted(sparse)},
-            "root_lines": root_lines,
-            "root_counts": {t: root_counts[t] for t in sorted(root_counts) if t in kept},
-            "min_groups": min_groups,
-        }
-        return cls(data)
+        return Counts().add(examples).model(min_groups=min_groups)
 
     # --- scoring ----------------------------------------------------------------------------
     def category_scores(self, texts: Sequence[str]) -> dict[str, float]:
         """Probabilities over every category (they sum to 1; categories never seen in training
         get 0). With no known token, the training prior."""
-        feats = [t for text in texts for t in tokens(clean_line(text)) if t in self._cat_counts]
+        feats = [t for text in texts for t in features(text) if t in self._cat_counts]
         k = len(self.categories)
         if not k:
             return {c: (1.0 if c == "unknown" else 0.0) for c in CATEGORIES}
@@ -238,7 +288,7 @@ class VocabModel:
                 n = present.get(i)
                 sums[i] += (math.log(n + ALPHA) if n else log_alpha) - self._cat_log_denominators[i]
         scale = min(1.0, EVIDENCE_CAP / len(feats)) if feats else 1.0
-        scores = [self._cat_log_prior[i] + scale * sums[i] for i in range(k)]
+        scores = [PRIOR_WEIGHT * self._cat_log_prior[i] + scale * sums[i] for i in range(k)]
         top = max(scores)
         weights = [math.exp(s - top) for s in scores]
         total = sum(weights)
@@ -253,13 +303,21 @@ class VocabModel:
         if not n_root or not n_other:
             return 0.5
         log_odds = 0.0
-        for t in set(tokens(clean_line(text))):
-            counts = self._root_counts.get(t)
-            if counts is None:
-                continue
-            p_root = (counts[0] + ALPHA) / (n_root + 2 * ALPHA)
-            p_other = (counts[1] + ALPHA) / (n_other + 2 * ALPHA)
-            log_odds += math.log(p_root / p_other)
+        known = 0
+        weights = self._root_weights
+        for t in set(features(text)):
+            w = weights.get(t)
+            if w is None:
+                counts = self._root_counts.get(t)
+                if counts is None:
+                    continue
+                p_root = (counts[0] + ROOT_ALPHA) / (n_root + 2 * ROOT_ALPHA)
+                p_other = (counts[1] + ROOT_ALPHA) / (n_other + 2 * ROOT_ALPHA)
+                w = weights[t] = math.log(p_root / p_other)
+            log_odds += w
+            known += 1
+        if known > 1 and ROOT_LENGTH_POWER != 1.0:
+            log_odds /= known ** (1.0 - ROOT_LENGTH_POWER)
         z = max(-50.0, min(50.0, log_odds / ROOT_TEMPERATURE))
         return 1.0 / (1.0 + math.exp(-z))
 
