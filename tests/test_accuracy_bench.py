@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from bench.accuracy import RELIABILITY_BINS, Case, GhaLog, Report, _line_map, derived_from
-from tools.train_vocab import repository_of
+from healing_guard.vocab import Example
+from tools.train_vocab import LabelledLog, mark_overlaps, repository_of
 
 
 def test_repository_of_each_kind_of_source() -> None:
@@ -53,3 +55,36 @@ def test_reliability_bins_and_lenient_accuracy() -> None:
     assert report.accuracy == 0.5 and report.lenient_accuracy == 0.75
     assert report.wrong_unknown == 1
     assert any("not yet" in goal for goal in report.goals())
+
+
+def _gha_corpus(tmp_path: Path, logs: dict[str, list[str]]) -> Path:
+    folder = tmp_path / "gha-real" / "logs"
+    folder.mkdir(parents=True)
+    labels = []
+    for repo, lines in logs.items():
+        name = repo.replace("/", "-")
+        (folder / f"{name}.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        labels.append({"id": name, "file": f"logs/{name}.log", "source": f"{repo}:job-logs.txt@abc"})
+    (tmp_path / "gha-real" / "labels.json").write_text(json.dumps(labels), encoding="utf-8")
+    return tmp_path
+
+
+def test_a_fixture_cut_from_a_gha_real_log_leaves_with_its_repository(tmp_path: Path) -> None:
+    boiler = "Temporarily overriding HOME before making global git config changes"
+    corpus = _gha_corpus(
+        tmp_path,
+        {
+            "o/a": [boiler, "E   KeyError: 'state' raised while building the agent graph"],
+            "o/b": [boiler, "something else entirely that is long enough"],
+            "o/c": [boiler],
+        },
+    )
+    cut = LabelledLog(
+        "cut.log", "fixture/x", [Example("E   KeyError: 'state' raised while building the agent graph", True)]
+    )
+    unrelated = LabelledLog(
+        "other.log", "fixture/y", [Example(boiler, False), Example("a line of its own, long", True)]
+    )
+    mark_overlaps([cut, unrelated], corpus)
+    assert cut.repos == {"o/a"}
+    assert unrelated.repos == set()

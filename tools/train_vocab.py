@@ -45,6 +45,8 @@ BEFORE_ROOT = 60
 MAX_ALSO_OK = 5
 #: Lines shorter than this (cleaned) do not count when looking for shared content.
 _OVERLAP_MIN_CHARS = 25
+#: A line printed in more gha-real repositories than this is boilerplate, not shared content.
+_OVERLAP_MAX_REPOS = 2
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 _SOURCE_REPO = re.compile(r"^([\w.-]+/[\w.-]+)[:#@]")
 
@@ -192,9 +194,10 @@ def fixture_logs() -> list[LabelledLog]:
     return out
 
 
-def mark_overlaps(logs: Sequence[LabelledLog], gha: Sequence[LabelledLog], corpus: Path) -> None:
+def mark_overlaps(logs: Sequence[LabelledLog], corpus: Path) -> None:
     """Add to each non-gha-real log the gha-real repositories it shares text with (a fixture cut
-    from a gha-real log), so that leave-one-repository-out drops it with that repository."""
+    from a gha-real log), so that leave-one-repository-out drops it with that repository. Shared
+    text: its root line, or three other lines, none of them boilerplate that many jobs print."""
     folder = corpus / "gha-real"
     labels = folder / "labels.json"
     if not labels.is_file():
@@ -209,11 +212,18 @@ def mark_overlaps(logs: Sequence[LabelledLog], gha: Sequence[LabelledLog], corpu
             text = clean_line(line).strip()
             if len(text) >= _OVERLAP_MIN_CHARS:
                 owners.setdefault(text, set()).add(repo)
+    elsewhere: dict[str, set[str]] = {}
+    for log in logs:
+        for ex in log.examples:
+            elsewhere.setdefault(ex.text.strip(), set()).add(log.group)
     for log in logs:
         shared: dict[str, int] = {}
         for ex in log.examples:
             text = ex.text.strip()
-            for repo in owners.get(text, ()):
+            repos = owners.get(text, set())
+            if len(repos) > _OVERLAP_MAX_REPOS or len(elsewhere[text]) > _OVERLAP_MAX_REPOS:
+                continue  # boilerplate many jobs print (runner preamble, Maven's banners, git clean-up)
+            for repo in repos:
                 shared[repo] = shared.get(repo, 0) + (3 if ex.root else 1)
         log.repos |= {repo for repo, n in shared.items() if n >= 3}
 
@@ -221,7 +231,7 @@ def mark_overlaps(logs: Sequence[LabelledLog], gha: Sequence[LabelledLog], corpu
 def all_logs(corpus: Path, *, fixtures: bool = True, cidiff: bool = True) -> list[LabelledLog]:
     gha = gha_real_logs(corpus)
     others = (cidiff_logs(corpus) if cidiff else []) + (fixture_logs() if fixtures else [])
-    mark_overlaps(others, gha, corpus)
+    mark_overlaps(others, corpus)
     return gha + others
 
 
