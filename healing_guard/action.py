@@ -6,6 +6,7 @@ import os
 import sys
 import traceback
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from actions_toolkit.command import Command
@@ -53,20 +54,20 @@ def main(env: Mapping[str, str] | None = None) -> int:
         reporter.error(
             exc.detail, file=_relative(exc.file, settings.workspace), line=exc.line, title="Invalid healing-config"
         )
-        empty.errors.append(str(exc))
+        empty = replace(empty, errors=(str(exc),))
         reporter.write_outputs(outputs(empty, redact))
         reporter.write_summary(reporter.summary(empty))
         return 1
     except HealingGuardError as exc:
         reporter.error(str(exc), title="Self-Healing Pipeline Guard")
-        empty.errors.append(str(exc))
+        empty = replace(empty, errors=(str(exc),))
         reporter.write_outputs(outputs(empty, redact))
         reporter.write_summary(reporter.summary(empty))
         return 1 if settings.fail_on_error else 0
     except Exception as exc:  # a bug in the guard must never hide the original failure
         print(redact("".join(traceback.format_exception(exc))), file=sys.stderr)
         reporter.error(f"internal error in the guard: {type(exc).__name__}: {exc}", title="Self-Healing Pipeline Guard")
-        empty.errors.append(f"internal error: {type(exc).__name__}: {exc}")
+        empty = replace(empty, errors=(f"internal error: {type(exc).__name__}: {exc}",))
         reporter.write_outputs(outputs(empty, redact))
         reporter.write_summary(reporter.summary(empty))
         return 1 if settings.fail_on_error else 0

@@ -84,6 +84,8 @@ def parse_strategy(data: Any, *, file: str, builtin: bool = True) -> Strategy:
             retry_delay_seconds=rem.get("retry_delay_seconds"),
         ),
         tags=tuple(data.get("tags", ())),
+        wins_against=str(data.get("wins_against", "")).strip(),
+        derived_from=tuple(data.get("derived_from", ())),
         source=file,
         builtin=builtin,
     )

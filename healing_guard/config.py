@@ -75,10 +75,6 @@ class RetryPolicy:
     backoff_factor: float = 2.0
     max_backoff_seconds: int = 600
 
-    def allows_retry(self, run_attempt: int) -> bool:
-        """Whether the guard may re-run a run now at ``run_attempt`` (1 for the first run)."""
-        return max(run_attempt, 1) - 1 < self.max_retries
-
     def delay_seconds(self, run_attempt: int, *, base: int | None = None) -> int:
         """Seconds to wait before re-running a run now at ``run_attempt`` (1 for the first run).
 
@@ -115,7 +111,7 @@ class StrategyOverride:
     risk: Risk | None = None
 
 
-def _no_overrides() -> Mapping[str, StrategyOverride]:
+def _no_overrides() -> Mapping[str, Any]:
     return MappingProxyType({})
 
 
@@ -133,6 +129,8 @@ class GuardConfig:
     protected_branches: tuple[str, ...] = ("main", "master", "release/*")
     strategies: Mapping[str, StrategyOverride] = field(default_factory=_no_overrides, hash=False)
     custom_strategies: tuple[Strategy, ...] = ()
+    #: ``fixes.python_distributions``: import name -> distribution a fix PR may add
+    python_distributions: Mapping[str, str] = field(default_factory=_no_overrides, hash=False)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -682,6 +680,7 @@ class _Builder:
             protected_branches=tuple(d.get("protected_branches", default.protected_branches)),
             strategies=MappingProxyType(overrides),
             custom_strategies=tuple(custom),
+            python_distributions=MappingProxyType(dict((d.get("fixes") or {}).get("python_distributions") or {})),
         )
         if self.problems:
             return config, self.catalogue

@@ -1,55 +1,41 @@
 """Carry out a plan through the provider, one step at a time.
 
-One failing step never stops the others: each outcome (done, failed, skipped) is recorded and
-the report shows it. In a dry run no request that changes anything is sent.
+Each step is dispatched to the handler the registry (``remediations.py``) declares for its
+remediation. One failing step never stops the others, whatever it raises: each outcome (done,
+failed, skipped) goes to the result's one owner as soon as it is known, so the outputs and the
+report say what was done even when a later step fails. In a dry run no request that changes
+anything is sent.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .config import GuardConfig
 from .errors import GitHubConflictError, GitHubError
-from .fixes import propose
-from .planner import PlannedStep
+from .fixes import Repository
+from .markers import comment_marker, issue_marker, read_state
 from .provider import Provider, RunInfo
 from .render import jinja_env
-from .results import GuardResult, JobResult, Outcome
-from .sanitize import Redactor, truncate
+from .results import JobResult, Outcome, ResultBuilder
+from .sanitize import Redactor, clean, truncate
 
-COMMENT_MARKER = "<!-- healing-guard:comment -->"
+if TYPE_CHECKING:
+    from .remediations import PlannedStep
+
 MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
-_STATE = re.compile(r"<!-- healing-guard:state (\{.*?\}) -->")
 
-
-def issue_marker(signature: str) -> str:
-    return f"<!-- healing-guard:signature={signature} -->"
-
-
-def read_state(body: str) -> dict[str, object]:
-    m = _STATE.search(body or "")
-    if not m:
-        return {}
-    try:
-        data = json.loads(m.group(1))
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def occurrences_in(body: str) -> int:
-    value = read_state(body).get("occurrences", 0)
-    return value if isinstance(value, int) else 0
 
 
 @dataclass
 class Executor:
     provider: Provider
     config: GuardConfig
-    result: GuardResult
+    run: RunInfo
+    #: the result's one owner: outcomes and errors are handed to it, snapshots read from it
+    results: ResultBuilder
     pull_request: int | None
     redact: Redactor
     sleep: Callable[[float], None]
@@ -57,30 +43,40 @@ class Executor:
     #: escalation issues the guard already looked up, by signature (None: there is none)
     issues: Mapping[str, tuple[int, str] | None] = field(default_factory=dict)
 
-    @property
-    def run(self) -> RunInfo:
-        assert self.result.run is not None
-        return self.result.run
-
-    def execute(self, steps: list[PlannedStep]) -> None:
+    def execute(self, steps: Sequence[PlannedStep]) -> None:
         for step in steps:
-            if self.dry_run:
-                self._record(step.action, "planned", self._describe(step))
-                continue
-            try:
-                handler = getattr(self, "_" + step.action.replace("-", "_"))
-                handler(step)
-            except GitHubConflictError as exc:
-                self._record(step.action, "skipped", f"not eligible now: {exc}")
-            except GitHubError as exc:
-                self._record(step.action, "failed", str(exc))
-                self.result.errors.append(str(exc))
+            self.results.outcome(self._carry_out(step))
 
-    def _record(self, action: str, status: str, detail: str, url: str = "") -> None:
-        self.result.outcomes.append(Outcome(action, status, self.redact(detail), url))
+    def _carry_out(self, step: PlannedStep) -> Outcome:
+        if self.dry_run:
+            return self._outcome(step, "planned", self._describe(step))
+        handler = step.remedy.handler
+        if handler is None:
+            return self._outcome(step, "skipped", "nothing to do")
+        try:
+            return handler(self, step)
+        except GitHubConflictError as exc:
+            return self._outcome(step, "skipped", f"not eligible now: {exc}")
+        except GitHubError as exc:
+            self.results.error(self.redact(str(exc)))
+            return self._outcome(step, "failed", str(exc))
+        except Exception as exc:  # a bug or a malformed answer: this step fails, the others go on
+            message = f"{step.action} failed with an internal error: {type(exc).__name__}: {exc}"
+            self.results.error(self.redact(message))
+            return self._outcome(step, "failed", message)
+
+    def _outcome(self, step: PlannedStep, status: str, detail: str, url: str = "") -> Outcome:
+        return Outcome(
+            step.action,
+            status,
+            self.redact(detail),
+            url,
+            mutates=step.remedy.mutates_repository,
+            key=step.key,
+        )
 
     def _job(self, job_id: int) -> JobResult:
-        return next(r for r in self.result.results if r.job is not None and r.job.id == job_id)
+        return next(r for r in self.results.build().results if r.job is not None and r.job.id == job_id)
 
     def _describe(self, step: PlannedStep) -> str:
         names = ", ".join(self._job(j).name for j in step.jobs) if step.jobs else ""
@@ -92,56 +88,60 @@ class Executor:
             return f"refs/pull/{self.pull_request}/merge"
         return f"refs/heads/{self.run.head_branch}"
 
-    # -- handlers ------------------------------------------------------------------------------
+    # -- handlers (the registry names them) ------------------------------------------------------
 
-    def _clear_cache(self, step: PlannedStep) -> None:
-        """Delete the corrupt cache on the run's ref; a key restored from another ref (the base
-        branch of a pull request, say) is deleted there too, unless that ref is protected."""
+    def rerun(self, step: PlannedStep) -> Outcome:
+        """Re-run every failed job of the run, or the one job of the step."""
+        if step.delay_seconds:
+            self.sleep(step.delay_seconds)
+        if step.whole_run:
+            self.provider.rerun_failed_jobs(self.run.id)
+            return self._outcome(
+                step, "done", f"re-ran the failed jobs of run {self.run.id} ({step.reason})", self.run.html_url
+            )
+        job = self._job(step.jobs[0])
+        self.provider.rerun_job(step.jobs[0])
+        return self._outcome(step, "done", f"re-ran job {job.name}", job.url)
+
+    def clear_cache(self, step: PlannedStep) -> Outcome:
+        """Delete the cache entries named in the log on the run's ref; a key restored from another
+        ref (the base branch of a pull request, say) is deleted there too, unless that ref is
+        protected. Without a key nothing is deleted."""
         ref = self._cache_ref()
         keys: list[str] = []
         for job_id in step.jobs:
             key = self._job(job_id).diagnosis.params.get("key")
-            if isinstance(key, str) and key and key not in keys:
-                keys.append(key)
+            if isinstance(key, str) and key.strip() and key.strip() not in keys:
+                keys.append(key.strip())
         if not keys:
-            keys = sorted({c.key for c in self.provider.list_caches(ref=ref)})
-            self._record("clear-cache", "done", self._delete(keys, [ref]))
-            return
+            return self._outcome(step, "skipped", "the log names no cache key; no cache was deleted")
         notes: list[str] = []
         for key in keys:
             elsewhere = {c.ref for c in self.provider.list_caches(key=key) if c.key == key and c.ref != ref}
             refs = [ref, *sorted(elsewhere)]
             allowed = [r for r in refs if r == ref or not self.config.is_protected(r)]
             kept = [r for r in refs if r not in allowed]
-            notes.append(self._delete([key], allowed))
+            deleted = sum(self.provider.delete_cache(key, r) for r in allowed)
+            notes.append(f"deleted {deleted} cache(s) for {key} on {', '.join(allowed)}")
             if kept:
                 notes.append(f"left {key} on protected {', '.join(kept)}")
-        self._record("clear-cache", "done", "; ".join(notes))
+        return self._outcome(step, "done", "; ".join(notes))
 
-    def _delete(self, keys: list[str], refs: list[str]) -> str:
-        deleted = sum(self.provider.delete_cache(k, r) for k in keys for r in refs)
-        return f"deleted {deleted} cache(s) for {', '.join(keys) or 'no key'} on {', '.join(refs)}"
-
-    def _rerun_failed_jobs(self, step: PlannedStep) -> None:
-        if step.delay_seconds:
-            self.sleep(step.delay_seconds)
-        self.provider.rerun_failed_jobs(self.run.id)
-        self._record("rerun", "done", f"re-ran the failed jobs of run {self.run.id} ({step.reason})", self.run.html_url)
-
-    def _rerun_job(self, step: PlannedStep) -> None:
-        if step.delay_seconds:
-            self.sleep(step.delay_seconds)
-        job = self._job(step.jobs[0])
-        self.provider.rerun_job(step.jobs[0])
-        self._record("rerun", "done", f"re-ran job {job.name}", job.url)
-
-    def _fix_pr(self, step: PlannedStep) -> None:
+    def fix_pr(self, step: PlannedStep) -> Outcome:
+        """Open a pull request with the change the remediation's recipe proposes."""
         r = self._job(step.jobs[0])
+        recipe = step.remedy.recipe
+        if recipe is None:
+            return self._outcome(step, "skipped", f"no fix recipe for {r.diagnosis.strategy}")
         base = self.run.head_branch
-        change = propose(r.diagnosis, lambda path: self.provider.get_file(path, base))
+        repo = Repository(
+            read=lambda path: self.provider.get_file(path, base),
+            listdir=lambda path: self.provider.list_directory(path, base),
+        )
+        change = recipe.propose(r.diagnosis, repo, self.config.python_distributions)
         if isinstance(change, str):
-            self._record("fix-pr", "skipped", change)
-            return
+            return self._outcome(step, "skipped", change)
+        summary = self._line(change.summary)
         body = self._render("fix_pr.md.j2", r=r, change=change, marker=issue_marker(r.diagnosis.signature))
         posted = self.provider.open_fix_pull_request(
             base=base,
@@ -149,56 +149,58 @@ class Executor:
             path=change.path,
             content=change.content,
             sha=change.sha,
-            message=f"fix(ci): {change.summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
-            title=f"fix(ci): {change.summary}",
+            message=f"fix(ci): {summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
+            title=f"fix(ci): {summary}",
             body=body,
         )
-        self._record(
-            "fix-pr",
+        return self._outcome(
+            step,
             "done",
-            f"{'opened' if posted.created else 'already open'}: #{posted.number} {change.summary}",
+            f"{'opened' if posted.created else 'already open'}: #{posted.number} {summary}",
             posted.html_url,
         )
 
-    def _comment(self, step: PlannedStep) -> None:
+    def comment(self, step: PlannedStep) -> Outcome:
+        """Post the diagnosis on the pull request, or update the guard's comment there."""
         assert self.pull_request is not None
-        body = self._render("comment.md.j2", marker=COMMENT_MARKER)
-        posted = self.provider.upsert_comment(self.pull_request, COMMENT_MARKER, body)
+        marker = comment_marker(self.run.workflow_id, self.run.name)
+        body = self._render("comment.md.j2", marker=marker)
+        posted = self.provider.upsert_comment(self.pull_request, marker, body)
         verb = "posted" if posted.created else "updated"
-        self._record("comment", "done", f"{verb} the diagnosis on pull request #{self.pull_request}", posted.html_url)
+        return self._outcome(
+            step, "done", f"{verb} the diagnosis on pull request #{self.pull_request}", posted.html_url
+        )
 
-    def _escalate(self, step: PlannedStep) -> None:
+    def escalate(self, step: PlannedStep) -> Outcome:
+        """Open the failure signature's issue, or update it with one more occurrence."""
         r = self._job(step.jobs[0])
         marker = issue_marker(step.signature)
         labels = self.config.escalation.labels
-        if step.signature in self.issues:
-            found = self.issues[step.signature]
-        else:
-            found = self.provider.find_issue(marker, labels)
-        state = read_state(found[1]) if found else {}
-        count = occurrences_in(found[1]) + 1 if found else 1
-        previous = state.get("runs")
-        runs = [x for x in previous if isinstance(x, str)] if isinstance(previous, list) else []
-        this = f"{self.run.html_url} (attempt {self.run.attempt})"
-        if this not in runs:
-            runs.append(this)
-        runs = runs[-20:]
-        state_json = json.dumps({"occurrences": count, "runs": runs}, separators=(",", ":"))
-        body = self._render(
-            "issue.md.j2",
-            r=r,
-            marker=marker,
-            state=f"<!-- healing-guard:state {state_json} -->",
-            occurrences=count,
-            runs=runs,
-        )
-        title = f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})"
-        posted = self.provider.save_issue(
-            found[0] if found else None, title[:250], body, labels, self.config.escalation.assignees
-        )
+        count = 0
+
+        def render(previous: str | None) -> str:
+            nonlocal count
+            state = read_state(previous).add(self.run.id, self.run.attempt)
+            count = state.occurrences
+            return self._render(
+                "issue.md.j2",
+                r=r,
+                marker=marker,
+                state=state.comment(),
+                occurrences=state.occurrences,
+                runs=state.run_links(self.run.html_url),
+            )
+
+        title = self._line(f"CI failure: {r.diagnosis.category} in {r.name} ({r.diagnosis.strategy})")
+        posted = self.provider.save_issue(marker, title[:250], render, labels, self.config.escalation.assignees)
         verb = "opened" if posted.created else "updated"
-        self._record("escalate", "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
+        return self._outcome(step, "done", f"{verb} issue #{posted.number} (seen {count} times)", posted.html_url)
 
     def _render(self, template: str, **context: object) -> str:
-        text = jinja_env().get_template(template).render(res=self.result, **context)
-        return truncate(self.redact(text), MAX_BODY)
+        text = jinja_env().get_template(template).render(res=self.results.build(), **context)
+        # the template cleaned every value it placed; only the run's own secrets are looked for again
+        return truncate(self.redact.known(text), MAX_BODY)
+
+    def _line(self, text: str) -> str:
+        """A title or commit subject made from names a workflow or a log chose: cleaned, one line."""
+        return clean(text, self.redact).replace("\n", " ")

@@ -1,24 +1,36 @@
 """The one module that talks to GitHub.
 
-PyGithub underneath (its objects where it has them; its requester for the endpoints it lacks:
-per-attempt jobs, job re-runs, caches). Every call goes through ``_call``, which owns the retry
-and rate-limit policy and turns PyGithub's exceptions into the guard's ``GitHubError`` family with
-a message that says what was being done and how to fix it. Everything returned is a plain
+PyGithub underneath (its requester, with our own retry policy). Every call goes through
+``_call``, which owns the retry and rate-limit policy and turns PyGithub's exceptions into the
+guard's ``GitHubError`` family with a message that says what was being done and how to fix it.
+Every answer is checked for the shape the guard reads before it is used (a malformed answer is a
+``GitHubError`` naming the endpoint, never a ``KeyError``). Everything returned is a plain
 dataclass from ``provider``.
+
+Identity: the guard finds its own comment, issue and fix pull request by a hidden marker *and*
+by their author, which must be the account the token acts as (``identity()``):
+``github-actions[bot]`` for a ``GITHUB_TOKEN``, ``<app-slug>[bot]`` for a GitHub App
+installation token, the token's user for a personal token. Installation tokens (prefix
+``ghs_``) cannot call ``GET /user`` (403 "Resource not accessible by integration"), so they ask
+GraphQL's ``viewer``; other tokens ask ``GET /user`` and fall back to ``viewer`` on that 403.
+
+Writes that create something look again right before creating and right after: when two guards
+race, both see both objects and the newer one is removed by the guard that made it.
 """
 
 from __future__ import annotations
 
 import base64
+import re
 import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, urljoin
 
 import requests
 from github import Auth, Github, GithubException
-from github.GithubObject import NotSet
 
 from .errors import (
     GitHubAuthError,
@@ -37,10 +49,33 @@ T = TypeVar("T")
 #: The largest job log the guard downloads; the rest is cut (the failure is usually near the end,
 #: so the *last* part would be better, but storage URLs do not always honour Range requests).
 MAX_LOG_BYTES = 512 << 20
+#: The longest one log download may take, all reads together (a per-read timeout never ends a
+#: download that drips a few bytes at a time).
+LOG_DEADLINE_SECONDS = 120.0
+#: Redirects followed from the log's storage URL before giving up.
+MAX_REDIRECTS = 5
 MAX_SERVER_RETRIES = 3
 MAX_RATE_LIMIT_RETRIES = 3
+#: Issues and comments the guard reads when it looks for its own.
+MAX_LISTED = 1000
 NOT_ELIGIBLE = ("already running", "cannot be retried", "cannot be rerun", "cannot be re-run")
 DOCS = "https://docs.github.com/actions/security-for-github-actions/security-guides/automatic-token-authentication"
+
+#: The identity behind a workflow's ``GITHUB_TOKEN``.
+GITHUB_ACTIONS_BOT = "github-actions[bot]"
+#: GitHub's token prefix for installation ("server-to-server") tokens: ``GITHUB_TOKEN`` and App tokens.
+INSTALLATION_TOKEN_PREFIX = "ghs_"
+#: GitHub's 403 message for an endpoint an installation token may not call.
+INTEGRATION_DENIED = "resource not accessible by integration"
+#: GitHub's 422 message when ``git/create-ref`` finds the ref there already.
+BRANCH_EXISTS = "reference already exists"
+#: GitHub's 422 message when ``pulls/create`` finds an open pull request for the same head.
+PULL_EXISTS = "a pull request already exists"
+_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
+
+
+class _BadAnswer(Exception):
+    """An answer without the shape the guard reads (turned into a ``GitHubError`` by ``_call``)."""
 
 
 def _is_rate_limit(status: int, headers: dict[str, Any], data: Any) -> bool:
@@ -54,6 +89,45 @@ def _is_rate_limit(status: int, headers: dict[str, Any], data: Any) -> bool:
         or str(lower.get("x-ratelimit-remaining", "")) == "0"
         or status == 429
     )
+
+
+def _message(exc: GithubException) -> str:
+    """GitHub's message and its 422 details, lower-cased (to match known error texts)."""
+    data = exc.data if isinstance(exc.data, dict) else {}
+    parts = [str(data.get("message") or "")]
+    for error in data.get("errors") or []:
+        parts.append(str(error.get("message") or "") if isinstance(error, dict) else str(error))
+    return " ".join(parts).lower()
+
+
+def _expect(data: Any, kind: type, endpoint: str) -> Any:
+    if not isinstance(data, kind):
+        raise _BadAnswer(
+            f"{endpoint} answered {type(data).__name__}, not a JSON {'list' if kind is list else 'object'}"
+        )
+    return data
+
+
+def _login(item: Any) -> str:
+    user = item.get("user") if isinstance(item, dict) else None
+    return str(user.get("login") or "") if isinstance(user, dict) else ""
+
+
+def _body(item: dict[str, Any]) -> str:
+    body = item.get("body")
+    return body if isinstance(body, str) else ""
+
+
+def _number(item: dict[str, Any], key: str, endpoint: str) -> int:
+    value = item.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _BadAnswer(f"{endpoint} answered an item without a numeric {key!r}")
+    return value
+
+
+def _posted(item: Any, key: str, endpoint: str, *, created: bool) -> Posted:
+    item = _expect(item, dict, endpoint)
+    return Posted(_number(item, key, endpoint), str(item.get("html_url") or ""), created=created)
 
 
 class GitHubClient:
@@ -71,9 +145,15 @@ class GitHubClient:
         backoff: float = 2.0,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
+        log_deadline: float = LOG_DEADLINE_SECONDS,
+        max_log_bytes: int = MAX_LOG_BYTES,
+        identity: str | None = None,
     ) -> None:
+        """``identity`` names the account the token acts as, when known (an App's
+        ``<app-slug>[bot]``); otherwise it is asked from GitHub on first need."""
         self.repository = repository
         self.api_url = api_url.rstrip("/")
+        self._token = token
         self._gh = Github(
             auth=Auth.Token(token) if token else None,
             base_url=self.api_url,
@@ -82,7 +162,7 @@ class GitHubClient:
             seconds_between_requests=0,
             seconds_between_writes=seconds_between_writes,
             per_page=100,
-            lazy=True,  # objects are built from what we already know; no GET before each write
+            lazy=True,
         )
         self._repo_path = f"/repos/{repository}"
         self._max_wait = max_rate_limit_wait
@@ -90,14 +170,18 @@ class GitHubClient:
         self._sleep = sleep
         self._clock = clock
         self._timeout = timeout
-        self.calls = 0
+        self._log_deadline = log_deadline
+        self._max_log_bytes = max_log_bytes
+        self._identity = identity
 
     # -- the policy --------------------------------------------------------------------------
 
     def _call(self, what: str, permission: str | None, fn: Callable[[], T], *, retry_5xx: bool = True) -> T:
+        """Run ``fn``; retry rate limits (every request: a limited request was not carried out)
+        and, when ``retry_5xx``, server errors and network failures (reads only: a write that
+        failed half-way may have been carried out, so it is never sent twice)."""
         server_tries = rate_tries = 0
         while True:
-            self.calls += 1
             try:
                 return fn()
             except GithubException as exc:
@@ -105,7 +189,7 @@ class GitHubClient:
                 if _is_rate_limit(exc.status, headers, exc.data):
                     wait = self._rate_limit_wait(headers, rate_tries)
                     if wait is None or rate_tries >= MAX_RATE_LIMIT_RETRIES:
-                        raise self._rate_limit_error(what, headers, wait) from exc
+                        raise self._rate_limit_error(what, exc, rate_tries) from exc
                     rate_tries += 1
                     self._sleep(wait)
                     continue
@@ -113,13 +197,26 @@ class GitHubClient:
                     server_tries += 1
                     self._sleep(self._backoff * 2 ** (server_tries - 1))
                     continue
-                raise self._translate(exc, what, permission) from exc
+                raise self._translate(exc, what, permission, server_tries, retry_5xx) from exc
             except requests.RequestException as exc:
                 if retry_5xx and server_tries < MAX_SERVER_RETRIES:
                     server_tries += 1
                     self._sleep(self._backoff * 2 ** (server_tries - 1))
                     continue
-                raise GitHubError(f"{what}: could not reach {self.api_url} ({exc})", operation=what) from exc
+                tried = (
+                    f"after {server_tries} retries"
+                    if retry_5xx
+                    else "and did not retry, since the request changes something and may have been carried out"
+                )
+                raise GitHubError(
+                    f"{what}: could not reach {self.api_url} ({type(exc).__name__}: {exc}) {tried}", operation=what
+                ) from exc
+            except _BadAnswer as exc:
+                raise GitHubError(
+                    f"{what}: GitHub's answer was not what its API documents: {exc}", operation=what
+                ) from exc
+            except ValueError as exc:  # PyGithub's json.loads of a body that is not JSON
+                raise GitHubError(f"{what}: GitHub's answer was not valid JSON ({exc})", operation=what) from exc
 
     def _rate_limit_wait(self, headers: dict[str, Any], tries: int) -> float | None:
         lower = {k.lower(): str(v) for k, v in headers.items()}
@@ -137,21 +234,30 @@ class GitHubClient:
             wait = 60.0 * 2**tries
         return wait if wait <= self._max_wait else None
 
-    def _rate_limit_error(self, what: str, headers: dict[str, Any], wait: float | None) -> GitHubRateLimitError:
-        lower = {k.lower(): str(v) for k, v in headers.items()}
+    def _rate_limit_error(self, what: str, exc: GithubException, tries: int) -> GitHubRateLimitError:
+        lower = {k.lower(): str(v) for k, v in dict(exc.headers or {}).items()}
         when = ""
         if lower.get("x-ratelimit-reset", "").isdigit():
             reset = datetime.fromtimestamp(int(lower["x-ratelimit-reset"]), tz=timezone.utc)
             when = f"; the limit resets at {reset:%H:%M} UTC"
-        waited = "" if wait is None else " after retrying"
+        waited = f" {tries + 1} times" if tries else ""
+        if "secondary" in _message(exc):
+            kind = (
+                "a secondary rate limit (too many requests or writes in a short time; GitHub allows about "
+                "80 writes a minute)"
+            )
+        else:
+            kind = "its API rate limit (the GITHUB_TOKEN allows 1,000 requests an hour per repository)"
         return GitHubRateLimitError(
-            f"{what}: GitHub's API rate limit was hit{waited}{when}. The GITHUB_TOKEN allows 1,000 requests "
-            "an hour per repository; the guard gave up rather than hold the job. It will act on the next failure.",
-            status=403,
+            f"{what}: GitHub answered {exc.status}{waited}: {kind}{when}. The guard gave up rather than hold "
+            "the job; it will act on the next failure.",
+            status=exc.status,
             operation=what,
         )
 
-    def _translate(self, exc: GithubException, what: str, permission: str | None) -> GitHubError:
+    def _translate(
+        self, exc: GithubException, what: str, permission: str | None, retries: int, retried: bool
+    ) -> GitHubError:
         data = exc.data if isinstance(exc.data, dict) else {}
         message = str(data.get("message") or exc.message or "").strip()
         status = exc.status
@@ -195,9 +301,15 @@ class GitHubClient:
                 operation=what,
             )
         if status >= 500:
+            if retried:
+                tried = f"and again on each of {retries} retries" if retries else "(not retried)"
+            else:
+                tried = (
+                    "; the request was sent once and not retried, since it changes something and GitHub "
+                    "may have carried it out before failing"
+                )
             return GitHubServerError(
-                f"{what}: GitHub answered {status} {message} and kept failing after {MAX_SERVER_RETRIES} retries; "
-                "see https://www.githubstatus.com",
+                f"{what}: GitHub answered {status} {message} {tried}; see https://www.githubstatus.com",
                 status=status,
                 operation=what,
             )
@@ -216,69 +328,146 @@ class GitHubClient:
     ) -> Iterator[Any]:
         page = 1
         seen = 0
+        endpoint = f"GET {path}"
         while True:
             params = {**(parameters or {}), "per_page": 100, "page": page}
             data = self._json("GET", path, params)
-            items = data.get(key, []) if key else data
+            if key:
+                data = _expect(data, dict, endpoint)
+                if key not in data:
+                    raise _BadAnswer(f"{endpoint} answered an object without {key!r}")
+                data = data[key]
+            items = _expect(data, list, endpoint)
             yield from items
             seen += len(items)
             if len(items) < 100 or seen >= limit:
                 return
             page += 1
 
-    @property
-    def _repo(self) -> Any:
-        return self._gh.get_repo(self.repository)
+    @staticmethod
+    def _parse(endpoint: str, parse: Callable[[Any], T], data: Any) -> T:
+        try:
+            return parse(_expect(data, dict, endpoint))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _BadAnswer(
+                f"{endpoint} answered an object the guard cannot read ({type(exc).__name__}: {exc})"
+            ) from exc
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def identity(self) -> str:
+        """The login the token acts as (asked once; see the module docstring)."""
+        if self._identity is None:
+            self._identity = self._call("finding out which account the token acts as", None, self._whoami)
+        return self._identity
+
+    def _whoami(self) -> str:
+        if not self._token.startswith(INSTALLATION_TOKEN_PREFIX):
+            try:
+                _, data = self._gh.requester.requestJsonAndCheck("GET", f"{self.api_url}/user")
+            except GithubException as exc:
+                if exc.status != 403 or INTEGRATION_DENIED not in _message(exc):
+                    raise
+            else:
+                return _valid_login(_expect(data, dict, "GET /user").get("login"), "GET /user")
+        _, data = self._gh.requester.graphql_query("query { viewer { login } }", {})
+        viewer = _expect(data, dict, "POST /graphql").get("data")
+        viewer = viewer.get("viewer") if isinstance(viewer, dict) else None
+        login = _valid_login(viewer.get("login") if isinstance(viewer, dict) else None, "POST /graphql (viewer)")
+        # An installation token acts as its App's bot, whose comments and issues show `<slug>[bot]`.
+        return login if login.endswith("[bot]") else f"{login}[bot]"
 
     # -- runs, jobs and logs --------------------------------------------------------------------
 
     def get_run(self, run_id: int) -> RunInfo:
-        data = self._call(
-            f"reading workflow run {run_id}", "actions: read", lambda: self._json("GET", f"/actions/runs/{run_id}")
+        path = f"/actions/runs/{run_id}"
+        return self._call(
+            f"reading workflow run {run_id}",
+            "actions: read",
+            lambda: self._parse(f"GET {path}", _run, self._json("GET", path)),
         )
-        return _run(data)
 
     def list_jobs(self, run_id: int, attempt: int) -> list[JobInfo]:
-        jobs = self._call(
+        path = f"/actions/runs/{run_id}/attempts/{attempt}/jobs"
+        return self._call(
             f"listing the jobs of run {run_id} attempt {attempt}",
             "actions: read",
-            lambda: list(self._pages(f"/actions/runs/{run_id}/attempts/{attempt}/jobs", "jobs")),
+            lambda: [self._parse(f"GET {path}", _job, j) for j in self._pages(path, "jobs")],
         )
-        return [_job(j) for j in jobs]
 
     def download_job_log(self, job_id: int, dest: Path) -> Path:
-        """Fetch the log's short-lived storage URL, then download it without the token."""
+        """Fetch the log's short-lived storage URL, then download it without the token, within
+        ``log_deadline`` seconds in all and at most ``max_log_bytes`` bytes (the rest is cut)."""
         what = f"downloading the log of job {job_id}"
+        api_url = f"{self.api_url}{self._repo_path}/actions/jobs/{job_id}/logs"
 
         def location() -> str:
-            headers, _ = self._gh.requester.requestBlobAndCheck(
-                "GET", f"{self.api_url}{self._repo_path}/actions/jobs/{job_id}/logs"
-            )
+            headers, _ = self._gh.requester.requestBlobAndCheck("GET", api_url)
             loc = {k.lower(): v for k, v in headers.items()}.get("location")
             if not loc:
                 raise GitHubError(f"{what}: GitHub gave no log location", operation=what)
-            return str(loc)
+            return urljoin(api_url, str(loc))
 
-        def fetch() -> Path:
-            url = self._call(what, "actions: read", location)
-            with requests.get(url, stream=True, timeout=self._timeout) as response:  # no Authorization header
+        url = self._call(what, "actions: read", location)
+        deadline = time.monotonic() + self._log_deadline
+        try:
+            response = self._follow(what, url, api_url, deadline)
+            with response:
                 if response.status_code != 200:
                     raise GitHubError(
-                        f"{what}: the log storage answered {response.status_code}", status=response.status_code
+                        f"{what}: the log storage answered {response.status_code}",
+                        status=response.status_code,
+                        operation=what,
                     )
-                written = 0
-                with dest.open("wb") as out:
-                    for chunk in response.iter_content(1 << 20):
-                        out.write(chunk[: MAX_LOG_BYTES - written])
-                        written += len(chunk)
-                        if written >= MAX_LOG_BYTES:
-                            break
-            return dest
-
-        try:
-            return fetch()
+                self._save(what, response, dest, deadline)
         except requests.RequestException as exc:
-            raise GitHubError(f"{what}: the download failed ({exc})", operation=what) from exc
+            raise GitHubError(f"{what}: the download failed ({type(exc).__name__}: {exc})", operation=what) from exc
+        return dest
+
+    def _follow(self, what: str, url: str, api_url: str, deadline: float) -> requests.Response:
+        """GET ``url`` (no token), following at most ``MAX_REDIRECTS`` redirects, none twice."""
+        visited = {api_url}
+        for _ in range(MAX_REDIRECTS + 1):
+            visited.add(url)
+            wait = min(self._timeout, max(deadline - time.monotonic(), 0.001))
+            response = requests.get(url, stream=True, allow_redirects=False, timeout=wait)
+            if not response.is_redirect:
+                return response
+            target = urljoin(url, response.headers.get("location", ""))
+            response.close()
+            if target in visited:
+                raise GitHubError(
+                    f"{what}: too many redirects: the log storage redirected in a loop (back to a URL "
+                    "already visited); the log cannot be downloaded",
+                    operation=what,
+                )
+            url = target
+        raise GitHubError(
+            f"{what}: too many redirects (more than {MAX_REDIRECTS}) from the log storage; the log cannot be "
+            "downloaded",
+            operation=what,
+        )
+
+    def _save(self, what: str, response: requests.Response, dest: Path, deadline: float) -> None:
+        written = 0
+        raw = response.raw
+        # urllib3 2's read1 returns what has arrived; read (urllib3 1) waits for the whole chunk,
+        # so it reads less at a time to keep the deadline close.
+        read1 = getattr(raw, "read1", None)
+        with dest.open("wb") as out:
+            while written < self._max_log_bytes:
+                if time.monotonic() > deadline:
+                    raise GitHubError(
+                        f"{what}: the download did not finish within {self._log_deadline:g} s ({written} bytes "
+                        "received); the log storage is too slow. The job's diagnosis is unknown; the next "
+                        "failure will try again",
+                        operation=what,
+                    )
+                chunk = read1(1 << 16, decode_content=True) if read1 else raw.read(1 << 12, decode_content=True)
+                if not chunk:
+                    return
+                out.write(chunk[: self._max_log_bytes - written])
+                written += len(chunk)
 
     def rerun_job(self, job_id: int) -> None:
         self._call(
@@ -300,14 +489,21 @@ class GitHubClient:
 
     def list_caches(self, *, ref: str | None = None, key: str | None = None) -> list[CacheInfo]:
         params = {k: v for k, v in (("ref", ref), ("key", key)) if v}
-        items = self._call(
-            "listing the Actions caches",
-            "actions: read",
-            lambda: list(self._pages("/actions/caches", "actions_caches", params)),
-        )
-        return [
-            CacheInfo(int(c["id"]), str(c["key"]), str(c.get("ref", "")), int(c.get("size_in_bytes", 0))) for c in items
-        ]
+        endpoint = "GET /actions/caches"
+
+        def run() -> list[CacheInfo]:
+            return [
+                self._parse(
+                    endpoint,
+                    lambda c: CacheInfo(
+                        int(c["id"]), str(c["key"]), str(c.get("ref", "")), int(c.get("size_in_bytes", 0))
+                    ),
+                    c,
+                )
+                for c in self._pages("/actions/caches", "actions_caches", params)
+            ]
+
+        return self._call("listing the Actions caches", "actions: read", run)
 
     def delete_cache(self, key: str, ref: str | None) -> int:
         """Delete the caches with exactly this key (on ``ref`` only, when given); returns how many."""
@@ -320,7 +516,12 @@ class GitHubClient:
             )
         except GitHubNotFoundError:
             return 0
-        return int(data.get("total_count", len(data.get("actions_caches", [])))) if isinstance(data, dict) else 0
+        if not isinstance(data, dict):
+            return 0
+        count = data.get("total_count")
+        return (
+            count if isinstance(count, int) and not isinstance(count, bool) else len(data.get("actions_caches") or [])
+        )
 
     # -- pull requests, comments, issues --------------------------------------------------------
 
@@ -330,57 +531,166 @@ class GitHubClient:
         if run.event not in ("pull_request", "pull_request_target") or not run.head_branch:
             return None
         owner = (run.head_repository or self.repository).split("/")[0]
-        pulls = self._call(
-            f"looking up the pull request of {owner}:{run.head_branch}",
-            "pull-requests: read",
-            lambda: self._json("GET", "/pulls", {"state": "open", "head": f"{owner}:{run.head_branch}"}),
-        )
-        for p in pulls:
-            if p.get("head", {}).get("sha") == run.head_sha:
-                return int(p["number"])
-        return int(pulls[0]["number"]) if pulls else None
+
+        def run_() -> int | None:
+            pulls = _expect(
+                self._json("GET", "/pulls", {"state": "open", "head": f"{owner}:{run.head_branch}"}), list, "GET /pulls"
+            )
+            pulls = [p for p in pulls if isinstance(p, dict)]
+            for p in pulls:
+                head = p.get("head")
+                if isinstance(head, dict) and head.get("sha") == run.head_sha:
+                    return _number(p, "number", "GET /pulls")
+            return _number(pulls[0], "number", "GET /pulls") if pulls else None
+
+        return self._call(f"looking up the pull request of {owner}:{run.head_branch}", "pull-requests: read", run_)
+
+    def _own_comments(self, number: int, marker: str) -> list[dict[str, Any]]:
+        """The guard's comments on ``number`` that carry ``marker``, oldest first."""
+        me = self.identity()
+        path = f"/issues/{number}/comments"
+        own = [
+            c
+            for c in self._pages(path, None, limit=MAX_LISTED)
+            if isinstance(c, dict) and _login(c) == me and marker in _body(c)
+        ]
+        for c in own:
+            _number(c, "id", f"GET {path}")
+        return sorted(own, key=lambda c: int(c["id"]))
 
     def upsert_comment(self, number: int, marker: str, body: str) -> Posted:
+        """Edit the guard's own comment carrying ``marker`` on issue/PR ``number``, or post one.
+        Comments by anyone else are never touched, whatever they carry."""
         what = f"commenting on pull request #{number}"
+        write = "issues: write"
+        own = self._call(what, "issues: read", lambda: self._own_comments(number, marker))
+        if own:
+            return self._keep_comment(what, own, body)
+        created = self._call(
+            what,
+            write,
+            lambda: _posted(
+                self._json("POST", f"/issues/{number}/comments", body={"body": body}),
+                "id",
+                "POST comments",
+                created=True,
+            ),
+            retry_5xx=False,
+        )
+        # A guard racing this one may have posted too: the oldest stays, each newer one is removed
+        # by the guard that made it.
+        again = self._call(what, "issues: read", lambda: self._own_comments(number, marker))
+        if again and int(again[0]["id"]) < created.number:
+            self._call(
+                what,
+                write,
+                lambda: self._json("DELETE", f"/issues/comments/{created.number}"),
+                retry_5xx=False,
+            )
+            return self._keep_comment(what, [c for c in again if int(c["id"]) != created.number], body)
+        return created
 
-        def run() -> Posted:
-            issue = self._repo.get_issue(number)
-            for comment in issue.get_comments():
-                if marker in (comment.body or ""):
-                    comment.edit(body)
-                    return Posted(int(comment.id), str(comment.html_url), created=False)
-            created = issue.create_comment(body)
-            return Posted(int(created.id), str(created.html_url), created=True)
+    def _keep_comment(self, what: str, own: list[dict[str, Any]], body: str) -> Posted:
+        oldest = own[0]
+        if _body(oldest) == body:
+            return Posted(int(oldest["id"]), str(oldest.get("html_url") or ""), created=False)
+        return self._call(
+            what,
+            "issues: write",
+            lambda: _posted(
+                self._json("PATCH", f"/issues/comments/{int(oldest['id'])}", body={"body": body}),
+                "id",
+                "PATCH comment",
+                created=False,
+            ),
+            retry_5xx=False,
+        )
 
-        return self._call(what, "issues: write", run, retry_5xx=False)
+    def _own_issues(self, marker: str, labels: tuple[str, ...]) -> list[dict[str, Any]]:
+        """The guard's open issues that carry ``marker`` (pull requests excluded), oldest first."""
+        me = self.identity()
+        params: dict[str, Any] = {"state": "open", **({"labels": ",".join(labels)} if labels else {})}
+        own = [
+            i
+            for i in self._pages("/issues", None, params, limit=MAX_LISTED)
+            if isinstance(i, dict) and "pull_request" not in i and _login(i) == me and marker in _body(i)
+        ]
+        for i in own:
+            _number(i, "number", "GET /issues")
+        return sorted(own, key=lambda i: int(i["number"]))
 
     def find_issue(self, marker: str, labels: tuple[str, ...]) -> tuple[int, str] | None:
-        def run() -> tuple[int, str] | None:
-            issues = self._repo.get_issues(state="open", labels=list(labels) if labels else NotSet)
-            for n, issue in enumerate(issues):
-                if n >= 500:
-                    break
-                if issue.pull_request is None and marker in (issue.body or ""):
-                    return int(issue.number), str(issue.body or "")
-            return None
-
-        return self._call("looking for an open escalation issue", "issues: read", run)
+        """The guard's own open issue carrying ``marker`` (number, body), or None."""
+        own = self._call(
+            "looking for an open escalation issue", "issues: read", lambda: self._own_issues(marker, labels)
+        )
+        return (int(own[0]["number"]), _body(own[0])) if own else None
 
     def save_issue(
-        self, number: int | None, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
+        self,
+        marker: str,
+        title: str,
+        render: Callable[[str | None], str],
+        labels: tuple[str, ...],
+        assignees: tuple[str, ...],
     ) -> Posted:
-        """Edit issue ``number`` (found earlier with ``find_issue``), or open a new one when None."""
+        """Update the guard's open issue carrying ``marker``, or open one.
 
-        def run() -> Posted:
-            repo = self._repo
-            if number is not None:
-                issue = repo.get_issue(number)
-                issue.edit(title=title, body=body)
-                return Posted(int(issue.number), str(issue.html_url), created=False)
-            issue = repo.create_issue(title=title, body=body, labels=list(labels), assignees=list(assignees))
-            return Posted(int(issue.number), str(issue.html_url), created=True)
+        ``render(previous body or None)`` makes the body, so the state kept in it is read from the
+        issue as it is right before the write. Looks again right before creating; after
+        creating, an older issue of the guard's with the same marker (a racing guard's) wins:
+        this one is closed and the older one updated."""
+        what = "opening or updating the escalation issue"
+        write = "issues: write"
+        found = self._call(what, "issues: read", lambda: self._own_issues(marker, labels))
+        if found:
+            return self._update_issue(what, found[0], title, render)
+        first = render(None)
+        created = self._call(
+            what,
+            write,
+            lambda: _posted(
+                self._json(
+                    "POST",
+                    "/issues",
+                    body={"title": title, "body": first, "labels": list(labels), "assignees": list(assignees)},
+                ),
+                "number",
+                "POST /issues",
+                created=True,
+            ),
+            retry_5xx=False,
+        )
+        again = self._call(what, "issues: read", lambda: self._own_issues(marker, labels))
+        older = [i for i in again if int(i["number"]) < created.number]
+        if not older:
+            return created
+        self._call(
+            what,
+            write,
+            lambda: self._json(
+                "PATCH", f"/issues/{created.number}", body={"state": "closed", "state_reason": "not_planned"}
+            ),
+            retry_5xx=False,
+        )
+        return self._update_issue(what, older[0], title, render)
 
-        return self._call("opening or updating the escalation issue", "issues: write", run, retry_5xx=False)
+    def _update_issue(
+        self, what: str, issue: dict[str, Any], title: str, render: Callable[[str | None], str]
+    ) -> Posted:
+        number = int(issue["number"])
+        body = render(_body(issue))
+        return self._call(
+            what,
+            "issues: write",
+            lambda: _posted(
+                self._json("PATCH", f"/issues/{number}", body={"title": title, "body": body}),
+                "number",
+                "PATCH issue",
+                created=False,
+            ),
+            retry_5xx=False,
+        )
 
     # -- files and fix pull requests ------------------------------------------------------------
 
@@ -389,53 +699,174 @@ class GitHubClient:
 
         def run() -> tuple[str, str] | None:
             try:
-                data = self._json("GET", f"/contents/{path}", {"ref": ref})
+                data = self._json("GET", f"/contents/{quote(path)}", {"ref": ref})
             except GithubException as exc:
                 if exc.status == 404:
                     return None
                 raise
             if not isinstance(data, dict) or data.get("type") != "file":
                 return None
-            return base64.b64decode(data.get("content", "")).decode("utf-8", "replace"), str(data["sha"])
+            content, sha = data.get("content"), data.get("sha")
+            if not isinstance(content, str) or not isinstance(sha, str):
+                raise _BadAnswer(f"GET /contents/{path} answered a file without content or sha")
+            try:
+                return base64.b64decode("".join(content.split()), validate=True).decode("utf-8", "replace"), sha
+            except ValueError as exc:
+                raise _BadAnswer(f"GET /contents/{path} answered content that is not base64") from exc
 
         return self._call(f"reading {path} at {ref}", "contents: read", run)
+
+    def list_directory(self, path: str, ref: str) -> list[str] | None:
+        """The names in folder ``path`` ("" for the top level) at ``ref``, or None when it is not a folder."""
+
+        def run() -> list[str] | None:
+            try:
+                data = self._json("GET", f"/contents/{path.strip('/')}", {"ref": ref})
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            if not isinstance(data, list):
+                return None
+            return [str(e.get("name", "")) for e in data if isinstance(e, dict)]
+
+        return self._call(f"listing {path or 'the top level'} at {ref}", "contents: read", run)
 
     def open_fix_pull_request(
         self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str
     ) -> Posted:
-        """Branch from ``base``, commit ``content`` to ``path`` there, open a PR into ``base``."""
+        """Branch from ``base``, commit ``content`` to ``path`` there, open a PR into ``base``.
 
-        def existing() -> Posted | None:
-            owner = self.repository.split("/")[0]
-            pulls = self._json("GET", "/pulls", {"state": "open", "head": f"{owner}:{branch}"})
-            if pulls:
-                return Posted(int(pulls[0]["number"]), str(pulls[0]["html_url"]), created=False)
-            return None
-
-        found = self._call(f"looking for an open fix pull request from {branch}", "pull-requests: read", existing)
+        Resumable: a branch left by an earlier attempt (say, a rate limit on ``POST /pulls``) is
+        reused when it holds only the guard's own commits (reset to ``base`` when ``base`` moved
+        on); a branch with anyone else's commits is left alone with a clear error."""
+        what = "opening a fix pull request"
+        write = "contents: write, pull-requests: write"
+        found = self._call(
+            f"looking for an open fix pull request from {branch}", "pull-requests: read", lambda: self._own_pull(branch)
+        )
         if found:
             return found
 
-        def run() -> Posted:
-            ref = self._json("GET", f"/git/ref/heads/{base}")
-            base_sha = ref["object"]["sha"]
+        def base_sha() -> str:
+            ref = _expect(self._json("GET", f"/git/ref/heads/{quote(base)}"), dict, "GET /git/ref")
+            obj = ref.get("object")
+            if not isinstance(obj, dict) or not isinstance(obj.get("sha"), str):
+                raise _BadAnswer("GET /git/ref answered a ref without object.sha")
+            return str(obj["sha"])
+
+        start = self._call(f"reading branch {base}", "contents: read", base_sha)
+
+        def create_branch() -> bool:
             try:
-                self._json("POST", "/git/refs", body={"ref": f"refs/heads/{branch}", "sha": base_sha})
+                self._json("POST", "/git/refs", body={"ref": f"refs/heads/{branch}", "sha": start})
             except GithubException as exc:
-                if exc.status != 422:  # 422: the branch exists already (an earlier, closed attempt)
-                    raise
+                if exc.status == 422 and BRANCH_EXISTS in _message(exc):
+                    return False
+                raise
+            return True
+
+        fresh = self._call(f"creating branch {branch}", "contents: write", create_branch, retry_5xx=False)
+        current: tuple[str, str] | None
+        if fresh:
+            current = None
+            blob = sha
+        else:
+            self._resume_branch(base, branch, start)
+            current = self.get_file(path, branch)
+            blob = current[1] if current else None
+        if not (current and current[0] == content):
             payload: dict[str, Any] = {
                 "message": message,
                 "content": base64.b64encode(content.encode("utf-8")).decode("ascii"),
                 "branch": branch,
             }
-            if sha:
-                payload["sha"] = sha
-            self._json("PUT", f"/contents/{path}", body=payload)
-            pr = self._json("POST", "/pulls", body={"title": title, "head": branch, "base": base, "body": body})
-            return Posted(int(pr["number"]), str(pr["html_url"]), created=True)
+            if blob:
+                payload["sha"] = blob
+            self._call(
+                f"committing {path} to {branch}",
+                "contents: write",
+                lambda: self._json("PUT", f"/contents/{quote(path)}", body=payload),
+                retry_5xx=False,
+            )
 
-        return self._call("opening a fix pull request", "contents: write, pull-requests: write", run, retry_5xx=False)
+        def create_pull() -> Posted | None:
+            try:
+                pr = self._json("POST", "/pulls", body={"title": title, "head": branch, "base": base, "body": body})
+            except GithubException as exc:
+                if exc.status == 422 and PULL_EXISTS in _message(exc):
+                    return None
+                raise
+            return _posted(pr, "number", "POST /pulls", created=True)
+
+        posted = self._call(what, write, create_pull, retry_5xx=False)
+        if posted is None:  # a racing guard opened it a moment ago
+            posted = self._call(what, "pull-requests: read", lambda: self._own_pull(branch))
+            if posted is None:
+                raise GitHubConflictError(
+                    f"{what}: GitHub says a pull request from {branch} exists, but none of the guard's is open",
+                    status=422,
+                    operation=what,
+                )
+        return posted
+
+    def _own_pull(self, branch: str) -> Posted | None:
+        owner = self.repository.split("/")[0]
+        pulls = _expect(self._json("GET", "/pulls", {"state": "open", "head": f"{owner}:{branch}"}), list, "GET /pulls")
+        me = self.identity()
+        for p in pulls:
+            if isinstance(p, dict) and _login(p) == me:
+                return _posted(p, "number", "GET /pulls", created=False)
+        others = sorted({_login(p) for p in pulls if isinstance(p, dict)})
+        if others:
+            raise GitHubConflictError(
+                f"an open pull request from {branch} was opened by {', '.join(others)}, not by the guard ({me}); "
+                "the guard leaves it alone",
+                operation="looking for an open fix pull request",
+            )
+        return None
+
+    def _resume_branch(self, base: str, branch: str, start: str) -> None:
+        """Make the existing ``branch`` fit for the fix: only the guard's commits on top of
+        ``base`` (reset to ``start`` when ``base`` moved on), or refuse."""
+        what = f"reusing the existing branch {branch}"
+        me = self.identity()
+        endpoint = "GET /compare"
+
+        def compare() -> tuple[int, list[str]]:
+            data = _expect(self._json("GET", f"/compare/{quote(base)}...{quote(branch)}"), dict, endpoint)
+            commits = _expect(data.get("commits"), list, endpoint)
+            behind = data.get("behind_by")
+            if isinstance(behind, bool) or not isinstance(behind, int):
+                raise _BadAnswer(f"{endpoint} answered without a numeric 'behind_by'")
+            authors = [
+                str((c.get("author") or {}).get("login") or "?") if isinstance(c, dict) else "?" for c in commits
+            ]
+            if data.get("ahead_by") != len(commits):  # GitHub lists at most 250: far more than the guard makes
+                authors.append("(commits not listed)")
+            return behind, authors
+
+        behind, authors = self._call(what, "contents: read", compare)
+        strangers = sorted({a for a in authors if a != me})
+        if strangers:
+            raise GitHubConflictError(
+                f"{what}: it holds commits by {', '.join(strangers)}, not only the guard's ({me}); the guard "
+                f"leaves it alone. Delete the branch to let the guard open its fix.",
+                operation=what,
+            )
+        if behind:
+            self._call(
+                what,
+                "contents: write",
+                lambda: self._json("PATCH", f"/git/refs/heads/{quote(branch)}", body={"sha": start, "force": True}),
+                retry_5xx=False,
+            )
+
+
+def _valid_login(value: Any, endpoint: str) -> str:
+    if not isinstance(value, str) or not _LOGIN.match(value):
+        raise _BadAnswer(f"{endpoint} answered no valid login ({str(value)[:60]!r})")
+    return value
 
 
 def _run(data: dict[str, Any]) -> RunInfo:
@@ -454,6 +885,7 @@ def _run(data: dict[str, Any]) -> RunInfo:
         pull_requests=tuple(int(p["number"]) for p in data.get("pull_requests") or [] if "number" in p),
         head_repository=str(head_repo.get("full_name") or ""),
         repository=str(repo.get("full_name") or ""),
+        workflow_id=int(data.get("workflow_id") or 0),
     )
 
 

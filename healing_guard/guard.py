@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
 from .classify import Classifier
 from .config import GuardConfig, LoadedConfig, load_config
-from .errors import GitHubError, HealingGuardError, SettingsError
-from .executor import Executor, issue_marker, occurrences_in
+from .errors import HealingGuardError, SettingsError
+from .executor import Executor
 from .logsource import LogInput, expand
+from .markers import issue_marker, occurrences_before
 from .models import Diagnosis, Remediation
 from .planner import plan_run
 from .provider import JobInfo, Provider, RunInfo
-from .results import GuardResult, JobResult
+from .results import GuardResult, JobResult, ResultBuilder
 from .sanitize import Redactor
 from .settings import Settings
 from .signature import signature
@@ -79,122 +80,151 @@ class PipelineGuard:
     # -- in-job step: diagnose files the job wrote ---------------------------------------------
 
     def diagnose_logs(self, paths: tuple[str, ...]) -> GuardResult:
-        result = GuardResult(mode="logs", dry_run=self.dry_run)
+        out = ResultBuilder("logs", dry_run=self.dry_run)
         for path in paths:
             full = path if Path(path).is_absolute() or path == "-" else str(self.settings.workspace / path)
             try:
                 sources = expand(full)
             except HealingGuardError as exc:
-                result.errors.append(str(exc))
+                out.error(str(exc))
                 continue
             for source in sources:
-                self._diagnose_into(result, source, name=source.job or path)
-        result.notes.append(
+                out.add_job(self._diagnose(out, source, name=source.job or path))
+        out.note(
             "in-job step: the guard diagnoses and reports; it cannot re-run the job it is running in "
             "(use the workflow_run healer workflow for that)"
         )
-        return result
+        return out.build()
 
-    def _diagnose_into(self, result: GuardResult, source: LogInput, *, name: str, job: JobInfo | None = None) -> None:
+    def _diagnose(self, out: ResultBuilder, source: LogInput, *, name: str, job: JobInfo | None = None) -> JobResult:
+        """One log's diagnosis; whatever goes wrong while reading it is that log's error."""
+        notes: tuple[str, ...] = ()
         try:
             diagnosis = self.classifier.diagnose(source)
         except HealingGuardError as exc:
-            result.errors.append(str(exc))
+            out.error(f"{name}: {exc}")
             diagnosis = _unreadable(str(exc))
+        except Exception as exc:  # a hostile log must not stop the other jobs
+            out.error(f"{name}: the log could not be diagnosed ({_describe(exc)})")
+            diagnosis = _unreadable(_describe(exc))
+            notes = ("the guard failed while reading this log; the diagnosis is unknown",)
         diagnosis = replace(diagnosis, source=name)
-        result.results.append(JobResult(name=name, diagnosis=diagnosis, job=job, url=job.html_url if job else ""))
+        if job is not None and diagnosis.failed_step is None and job.failed_step:
+            diagnosis = replace(diagnosis, failed_step=job.failed_step)
+        return JobResult(name=name, diagnosis=diagnosis, job=job, url=job.html_url if job else "", notes=notes)
 
     # -- healer workflow: a failed run through the API ----------------------------------------
 
     def heal_run(self) -> GuardResult:
-        result = GuardResult(mode="run", dry_run=self.dry_run)
+        """Diagnose, plan and heal one failed run attempt.
+
+        Once the run is known, nothing is raised: an error is recorded where it happened (one job,
+        one remediation) and the rest goes on, so the result always says what was done."""
+        out = ResultBuilder("run", dry_run=self.dry_run)
         run_id = self.settings.run_id
         if run_id is None:
             raise SettingsError("no run to heal: give 'run-id', or run the guard on a workflow_run event")
         run = self.provider.get_run(run_id)
-        result.run = run
+        if not run.repository:  # the repository being healed, for the fork gate
+            run = replace(run, repository=self.settings.repository)
+        out.set_run(run)
+        try:
+            self._heal(out, run)
+        except Exception as exc:  # recorded with whatever was done before it
+            out.error(_describe(exc))
+        return out.build()
+
+    def _heal(self, out: ResultBuilder, run: RunInfo) -> None:
         attempt = self.settings.run_attempt or run.attempt
-        if run_id == self.settings.own_run_id and self.settings.event_name != "workflow_run":
-            result.notes.append(
+        if run.id == self.settings.own_run_id and self.settings.event_name != "workflow_run":
+            out.note(
                 "the guard is running inside the run it was asked to heal; a run cannot re-run itself. "
                 "Use log-path in this job, or the workflow_run healer workflow"
             )
-            return result
+            return
         if run.status != "completed" and run.attempt == attempt:
-            result.notes.append(f"run {run.id} is still {run.status}: nothing to heal until it completes")
-            return result
+            out.note(f"run {run.id} is still {run.status}: nothing to heal until it completes")
+            return
         if run.attempt == attempt and run.conclusion not in FAILED:
             why = "cancelled (by a person or a concurrency group)" if run.conclusion == "cancelled" else run.conclusion
-            result.notes.append(f"run {run.id} attempt {run.attempt} concluded {why}: nothing to heal")
-            return result
+            out.note(f"run {run.id} attempt {run.attempt} concluded {why}: nothing to heal")
+            return
         already = run.attempt != attempt or run.status != "completed"
         if already:
             run = replace(run, attempt=attempt)
-            result.run = run
+            out.set_run(run)
         jobs = self.provider.list_jobs(run.id, attempt)
         failed = [j for j in jobs if j.conclusion in FAILED]
         if not failed:
-            result.notes.append(f"attempt {attempt} of run {run.id} has no failed job")
-            return result
+            out.note(f"attempt {attempt} of run {run.id} has no failed job")
+            return
         with tempfile.TemporaryDirectory(prefix="healing-guard-") as tmp:
             for job in failed:
-                self._diagnose_job(result, job, Path(tmp))
-        pull = self._pull_request(result, run)
-        issues = self._escalation_issues(result)
-        occurrences = {sig: occurrences_in(found[1]) if found else 0 for sig, found in issues.items()}
+                out.add_job(self._diagnose_job(out, job, Path(tmp)))
+        diagnosed = out.build().results
+        pull = self._pull_request(out, run)
+        issues = self._escalation_issues(out, diagnosed)
+        occurrences = {
+            sig: occurrences_before(found[1], run.id, attempt) if found else 0 for sig, found in issues.items()
+        }
         plan = plan_run(
             run,
-            [(r.job, r.diagnosis) for r in result.results if r.job is not None],
+            [(r.job, r.diagnosis) for r in diagnosed if r.job is not None],
             config=self.config,
             max_retries=self.max_retries,
             pull_request=pull,
             occurrences=occurrences,
             already_handled=already,
         )
-        result.plan = plan
-        for d in plan.decisions:
-            for r in result.results:
-                if r.job is not None and r.job.id == d.job.id:
-                    r.decision = d
-        result.notes.extend(plan.notes)
-        executor = Executor(self.provider, self.config, result, pull, self.redact, self.sleep, self.dry_run, issues)
-        executor.execute(plan.steps)
-        return result
+        out.decide(list(plan.decisions))
+        out.note(*plan.notes)
+        Executor(self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run, issues).execute(
+            plan.steps
+        )
 
-    def _diagnose_job(self, result: GuardResult, job: JobInfo, tmp: Path) -> None:
+    def _diagnose_job(self, out: ResultBuilder, job: JobInfo, tmp: Path) -> JobResult:
         try:
             path = self.provider.download_job_log(job.id, tmp / f"job-{job.id}.log")
-        except GitHubError as exc:
-            result.errors.append(str(exc))
-            r = JobResult(name=job.name, diagnosis=_unreadable(str(exc)), job=job, url=job.html_url)
-            r.notes.append("the log could not be downloaded; the diagnosis is unknown")
-            result.results.append(r)
-            return
-        self._diagnose_into(result, expand(str(path))[0], name=job.name, job=job)
-        r = result.results[-1]
-        if r.diagnosis.failed_step is None and job.failed_step:
-            r.diagnosis = replace(r.diagnosis, failed_step=job.failed_step)
+            source = expand(str(path))[0]
+        except Exception as exc:  # this job's log is unknown; the other jobs go on
+            out.error(f"{job.name}: {_describe(exc)}")
+            return JobResult(
+                name=job.name,
+                diagnosis=_unreadable(_describe(exc)),
+                job=job,
+                url=job.html_url,
+                notes=("the log could not be downloaded; the diagnosis is unknown",),
+            )
+        return self._diagnose(out, source, name=job.name, job=job)
 
-    def _pull_request(self, result: GuardResult, run: RunInfo) -> int | None:
+    def _pull_request(self, out: ResultBuilder, run: RunInfo) -> int | None:
         try:
             return self.provider.find_pull_request(run)
-        except GitHubError as exc:
-            result.errors.append(str(exc))
+        except Exception as exc:  # no comment then; the rest goes on
+            out.error(_describe(exc))
             return None
 
-    def _escalation_issues(self, result: GuardResult) -> dict[str, tuple[int, str] | None]:
+    def _escalation_issues(self, out: ResultBuilder, results: Sequence[JobResult]) -> dict[str, tuple[int, str] | None]:
         """The open escalation issue of each failure signature (its body keeps the count), looked up
         once: the planner reads the counts, the executor updates the issues."""
         found: dict[str, tuple[int, str] | None] = {}
-        for r in result.results:
+        for r in results:
             sig = r.diagnosis.signature
             if sig in found or (r.diagnosis.category == "unknown" and not r.diagnosis.evidence):
                 continue
             try:
                 found[sig] = self.provider.find_issue(issue_marker(sig), self.config.escalation.labels)
-            except GitHubError as exc:
-                result.errors.append(str(exc))
+            except Exception as exc:  # the count starts again; the rest goes on
+                out.error(_describe(exc))
         return found
+
+
+def _describe(exc: Exception) -> str:
+    """An error as the report shows it: the guard's own errors as they are, anything else (a bug, a
+    malformed answer) with its type, bounded."""
+    text = str(exc) if isinstance(exc, HealingGuardError) else f"internal error: {type(exc).__name__}: {exc}"
+    return text if len(text) <= 2000 else text[:2000] + "…"
+
 
 def _unreadable(reason: str) -> Diagnosis:
     return Diagnosis(

@@ -71,6 +71,8 @@ class Strategy:
     indicators: tuple[re.Pattern[str], ...] = ()
     exclude: tuple[re.Pattern[str], ...] = ()
     tags: tuple[str, ...] = ()
+    wins_against: str = ""
+    derived_from: tuple[str, ...] = ()
     source: str = ""
     builtin: bool = True
     enabled: bool = True

@@ -1,83 +1,194 @@
 """Decide what to do about a failed run: pure logic over dataclasses, no I/O.
 
-Safety gates, in order, for each failed job:
+For each failed job the remediation is the strategy's default, or the config's
+``strategies.<id>.action``; an unknown failure escalates. Then every gate below is applied to
+whichever remediation it is, by the properties the registry (``remediations.py``) declares for
+it, never by its name:
 
-1. the remediation is the strategy's default, or the config's ``strategies.<id>.action``;
-2. an unknown failure, or one below the confidence threshold, gets no automatic action;
-3. a deterministic failure (compile, lint, assertion…) is never re-run;
-4. a timeout is re-run on the run's first attempt only;
-5. no re-run beyond ``max_retries`` (``run_attempt`` says where we are): escalate instead;
-6. a risk above ``max_risk`` is not automated; high risk escalates when configured;
-7. on protected branches fix PRs and cache deletion become comments (``GuardConfig.gate_action``).
+1. ``mutates_repository``: nothing below the confidence threshold, nothing above ``max_risk``
+   (high risk escalates when configured);
+2. ``requires``: a precondition on the diagnosis' facts (a cache key for clear-cache, an
+   applicable recipe for fix-pr); when it fails the guard advises instead;
+3. ``implies_rerun``: never for a deterministic failure, nor for a transient-looking line that
+   sits beside a deterministic error or inside a failing test's output; a timeout only on the
+   run's first attempt; never beyond ``max_retries`` (escalate instead);
+4. ``on_fork``: a run whose head repository is not this repository (or is unknown) gets what
+   the remediation degrades to there;
+5. ``on_protected_branch``: likewise on a protected branch.
 
 Then the run-level plan: caches cleared before the re-run; one ``rerun-failed-jobs`` when every
-failed job is transient, else the transient jobs one by one; a comment on the pull request; one
-escalation issue per failure signature.
+failed job is to be re-run, else the first such job alone; a comment on the pull request; one
+escalation issue per failure signature. Steps are keyed by the registry's idempotency key: a key
+is planned once, and an attempt that was already handled gets nothing that implies a re-run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from .config import GuardConfig
 from .models import TRANSIENT_CATEGORIES, Diagnosis, Risk
 from .provider import JobInfo, RunInfo
+from .remediations import ADVICE, COMMENT, ESCALATE, REGISTRY, RERUN, JobDecision, PlannedStep, Remedy, names
 
-AUTOMATIC = ("rerun", "clear-cache", "fix-pr")
+__all__ = ["JobDecision", "Plan", "PlannedStep", "decide", "from_fork", "plan_run", "rerun_blocker"]
+
+#: Causes that a transient failure does not bring about: found beside a transient-looking line, they
+#: are what fails (a missing dependency or file is left out: a network failure does cause those).
+INDEPENDENT_CAUSES: frozenset[str] = frozenset(
+    {"compile_error", "lint", "test_failure", "dependency_conflict", "config_env"}
+)
+#: A line that belongs to a failing test's report (pytest's ``E`` lines, assertion messages,
+#: jest/vitest expectations, go test and unittest failure headers).
+_TEST_OUTPUT = re.compile(
+    r"^\s*E\s{2,}\S"
+    r"|\bAssertionError\b|\bassert(?:ion)?\b.*\b(?:failed|==|!=)"
+    r"|^\s*(?:Expected|Received)(?: value)?:"
+    r"|\bexpect\(.*\)\.to"
+    r"|^\s*---\s+FAIL:"
+    r"|^\s*(?:FAILED|FAIL|ERROR)\s+\S+(?:::|\.py|\.test\.|\.spec\.)"
+    r"|^\s*[●✕×]\s"
+)
+#: An exit code a step's own command returns (a signal is 128 + its number).
+_OWN_EXIT_CODES = range(1, 128)
 
 
 @dataclass(frozen=True)
-class JobDecision:
-    """What the guard decided for one failed job, and why."""
+class Plan:
+    decisions: tuple[JobDecision, ...] = ()
+    steps: tuple[PlannedStep, ...] = ()
+    notes: tuple[str, ...] = ()
 
-    job: JobInfo
-    diagnosis: Diagnosis
-    action: str
+    @property
+    def actions(self) -> list[str]:
+        """The remediations planned, in the vocabulary of the ``action`` output."""
+        return names(s.action for s in self.steps)
+
+
+@dataclass(frozen=True)
+class _Gates:
+    """What the gates know about the run."""
+
+    run: RunInfo
+    config: GuardConfig
+    max_retries: int
+
+    @property
+    def fork(self) -> bool:
+        return from_fork(self.run)
+
+    @property
+    def protected(self) -> bool:
+        return bool(self.run.head_branch) and self.config.is_protected(self.run.head_branch)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    to: str
     reason: str
     escalate: bool = False
 
 
-@dataclass(frozen=True)
-class PlannedStep:
-    """One request-level remediation."""
-
-    action: str  # rerun-job | rerun-failed-jobs | clear-cache | fix-pr | comment | escalate
-    reason: str
-    jobs: tuple[int, ...] = ()
-    delay_seconds: float = 0.0
-    signature: str = ""
+Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
 
 
-@dataclass
-class Plan:
-    decisions: list[JobDecision] = field(default_factory=list)
-    steps: list[PlannedStep] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+def from_fork(run: RunInfo) -> bool:
+    """Whether the run's code comes from another repository than the one being healed.
 
-    @property
-    def actions(self) -> list[str]:
-        """The user-facing action names, in the vocabulary of the ``action`` output."""
-        return action_names(s.action for s in self.steps)
+    A pull request run whose head repository is not known (deleted fork) counts as a fork."""
+    if run.head_repository and run.repository:
+        return run.head_repository.lower() != run.repository.lower()
+    return run.event.startswith("pull_request") and not run.head_repository
 
 
-def action_names(actions: Iterable[str]) -> list[str]:
-    """Step actions as the ``action`` output names them (both re-run kinds are ``rerun``), once
-    each, in order; ``["none"]`` when there are none."""
-    names: list[str] = []
-    for action in actions:
-        name = "rerun" if action.startswith("rerun") else action
-        if name not in names:
-            names.append(name)
-    return names or ["none"]
+def rerun_blocker(diagnosis: Diagnosis) -> str | None:
+    """Why a re-run would fail the same way (None when it may pass).
+
+    The diagnosis' facts are read as a whole, so that a transient-looking line cannot make a
+    deterministic failure transient: its category, the other causes found in the same log, the
+    line's place in a failing test's output, and whether the step's own command exited."""
+    category = diagnosis.category
+    if category not in TRANSIENT_CATEGORIES and category != "test_failure":
+        return f"{category} is deterministic: a re-run would fail the same way"
+    for s in diagnosis.secondary:
+        # a test that times out is reported as a failed test too: that is the same failure
+        cascade = category == "timeout" and s.category == "test_failure"
+        if s.category in INDEPENDENT_CAUSES and s.category != category and not cascade:
+            return f"the log also shows {s.category} ({s.strategy}, line {s.line}): a re-run would fail the same way"
+    if category in TRANSIENT_CATEGORIES and category != "timeout":  # a test's timeout is in its report
+        for e in diagnosis.evidence:
+            if _TEST_OUTPUT.search(e.text):
+                return f"line {e.line} belongs to a failing test's output: the failure is the test's"
+    code = diagnosis.params.get("exit_code")
+    if category == "infrastructure" and isinstance(code, int) and code in _OWN_EXIT_CODES:
+        return f"the step's own command exited with code {code}, so the runner was alive: not a runner failure"
+    return None
 
 
-def backoff_delay(config: GuardConfig, attempt: int, strategy_delay: int | None) -> float:
-    """Seconds to wait before re-running attempt ``attempt`` (1-based) of a run."""
-    policy = config.retry
-    delay = policy.backoff_seconds * policy.backoff_factor ** max(0, attempt - 1)
-    delay = max(delay, float(strategy_delay or 0))
-    return float(min(delay, policy.max_backoff_seconds))
+# -- the gates, each on properties -------------------------------------------------------------
+
+
+def _confidence(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    threshold = g.config.min_confidence_for(d.strategy)
+    if remedy.mutates_repository and d.confidence < threshold:
+        return _Verdict(ADVICE, f"confidence {d.confidence:.2f} is below the threshold {threshold:.2f}")
+    return None
+
+
+def _precondition(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    why = remedy.requires(d, g.config) if remedy.requires else None
+    return _Verdict(ADVICE, f"no {remedy.name}: {why}") if why else None
+
+
+def _determinism(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    why = rerun_blocker(d) if remedy.implies_rerun else None
+    return _Verdict(ADVICE, why) if why else None
+
+
+def _timeout_again(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if remedy.implies_rerun and d.category == "timeout" and g.run.attempt > 1:
+        return _Verdict(ESCALATE.name, "the job timed out again after a re-run", escalate=True)
+    return None
+
+
+def _retries(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if remedy.implies_rerun and max(0, g.run.attempt - 1) >= g.max_retries:
+        return _Verdict(
+            ESCALATE.name,
+            f"retries spent: this is attempt {g.run.attempt}, max-retries is {g.max_retries}",
+            escalate=True,
+        )
+    return None
+
+
+def _risk(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if remedy.mutates_repository and not g.config.allows_risk(risk):
+        escalate = risk is Risk.HIGH and g.config.escalation.on_high_risk
+        reason = f"risk {risk.value} is above max_risk {g.config.max_risk.value}"
+        return _Verdict(ESCALATE.name if escalate else ADVICE, reason, escalate=escalate)
+    return None
+
+
+def _fork(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if remedy.on_fork is not None and g.fork:
+        head = g.run.head_repository or "an unknown repository"
+        return _Verdict(remedy.on_fork, f"{remedy.name} is not done for a run from the fork {head}")
+    return None
+
+
+def _protected(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if remedy.on_protected_branch is not None and g.protected:
+        return _Verdict(
+            remedy.on_protected_branch,
+            f"{remedy.name} is not automated on the protected branch {g.run.head_branch}",
+        )
+    return None
+
+
+#: Every gate, in order; each sees the remediation the gates before it left.
+GATES: tuple[Gate, ...] = (_confidence, _precondition, _determinism, _timeout_again, _retries, _risk, _fork, _protected)
 
 
 def decide(
@@ -91,49 +202,36 @@ def decide(
 ) -> JobDecision:
     """The remediation for one failed job after every safety gate."""
     override = config.override(diagnosis.strategy)
-    default = diagnosis.remediation.action if diagnosis.remediation else "escalate"
-    action = override.action or default
+    default = diagnosis.remediation.action if diagnosis.remediation else ESCALATE.name
+    chosen = override.action or default
     risk = Risk(override.risk or diagnosis.risk)
-    transient = diagnosis.category in TRANSIENT_CATEGORIES
-    retries_used = max(0, run.attempt - 1)
-    escalate = False
-
     if diagnosis.category == "unknown":
-        return JobDecision(job, diagnosis, "escalate", "no known failure pattern matched", escalate=True)
-    threshold = config.min_confidence_for(diagnosis.strategy)
-    if action in AUTOMATIC and diagnosis.confidence < threshold:
-        return JobDecision(
-            job, diagnosis, "comment", f"confidence {diagnosis.confidence:.2f} is below the threshold {threshold:.2f}"
-        )
-    if action == "rerun" and not transient and diagnosis.category != "test_failure":
-        action = "comment"
-        reason = f"{diagnosis.category} is deterministic: a re-run would fail the same way"
-    elif action in ("rerun", "clear-cache") and diagnosis.category == "timeout" and run.attempt > 1:
-        action, escalate = "escalate", True
-        reason = "the job timed out again after a re-run"
-    elif action in ("rerun", "clear-cache") and retries_used >= max_retries:
-        action, escalate = "escalate", True
-        reason = f"retries spent: this is attempt {run.attempt}, max-retries is {max_retries}"
-    elif action in AUTOMATIC and not config.allows_risk(risk):
-        escalate = risk is Risk.HIGH and config.escalation.on_high_risk
-        reason = f"risk {risk.value} is above max_risk {config.max_risk.value}"
-        action = "escalate" if escalate else "comment"
-    else:
-        reason = (
+        return JobDecision(job, diagnosis, ESCALATE.name, "no known failure pattern matched", escalate=True)
+    remedy = REGISTRY.get(chosen)
+    gates = _Gates(run, config, max_retries)
+    reasons: list[str] = []
+    escalate = False
+    if remedy is None:  # the catalogue and the config are validated; this is a guard's bug
+        remedy = ESCALATE
+        reasons.append(f"{chosen!r} is not a remediation the guard knows")
+    for gate in GATES:
+        verdict = gate(remedy, diagnosis, risk, gates)
+        if verdict is not None:
+            remedy = REGISTRY[verdict.to]
+            reasons.append(verdict.reason)
+            escalate = escalate or verdict.escalate
+    if not reasons:
+        reasons.append(
             f"{diagnosis.strategy} ({diagnosis.category}, confidence {diagnosis.confidence:.2f}, risk {risk.value})"
         )
-    gated = config.gate_action(action, run.head_branch)
-    if gated != action:
-        reason = f"{action} is not automated on the protected branch {run.head_branch}"
-        action = gated
-    if action == "escalate":
+    if remedy is ESCALATE:
         escalate = True
-    if not transient and occurrences >= config.escalation.after_failures:
+    if diagnosis.category not in TRANSIENT_CATEGORIES and occurrences >= config.escalation.after_failures:
         escalate = True
-        reason += f"; seen {occurrences} times"
+        reasons.append(f"seen {occurrences} times")
     if risk is Risk.HIGH and config.escalation.on_high_risk:
         escalate = True
-    return JobDecision(job, diagnosis, action, reason, escalate=escalate)
+    return JobDecision(job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate)
 
 
 def plan_run(
@@ -147,60 +245,87 @@ def plan_run(
     already_handled: bool = False,
 ) -> Plan:
     """The whole plan for one failed run attempt."""
-    plan = Plan()
     occurrences = occurrences or {}
-    for job, diagnosis in failed:
-        seen = max(occurrences.get(diagnosis.signature, 0) + 1, run.attempt)
-        plan.decisions.append(decide(job, diagnosis, config=config, run=run, max_retries=max_retries, occurrences=seen))
+    decisions = tuple(
+        decide(
+            job,
+            diagnosis,
+            config=config,
+            run=run,
+            max_retries=max_retries,
+            occurrences=max(occurrences.get(diagnosis.signature, 0) + 1, run.attempt),
+        )
+        for job, diagnosis in failed
+    )
+    steps: list[PlannedStep] = []
+    notes: list[str] = []
+
+    def add(step: PlannedStep) -> None:
+        if not step.key or all(s.key != step.key for s in steps):
+            steps.append(step)
 
     if already_handled:
-        plan.notes.append(
+        notes.append(
             f"attempt {run.attempt} of this run was already handled (the run has a newer attempt or is running "
-            "again); no re-run or cache deletion is repeated"
+            "again); nothing that re-runs jobs is repeated"
         )
-    else:
-        _plan_caches_and_reruns(plan, run, config, len(failed))
-
-    for d in plan.decisions:
-        if d.action == "fix-pr":
-            plan.steps.append(PlannedStep("fix-pr", d.reason, (d.job.id,), signature=d.diagnosis.signature))
+    # one step per job for the remediations of that scope, in the registry's order (caches are
+    # cleared before the re-run they imply)
+    for remedy in REGISTRY.values():
+        if remedy.scope != "job" or (remedy.implies_rerun and already_handled):
+            continue
+        for d in decisions:
+            if d.remedy is remedy:
+                add(
+                    PlannedStep(
+                        remedy, d.reason, remedy.key(run, d.diagnosis), (d.job.id,), signature=d.diagnosis.signature
+                    )
+                )
+    if not already_handled:
+        _plan_rerun(steps, notes, decisions, run, config, len(failed))
     if failed and config.comment_on_pr and pull_request is not None:
-        plan.steps.append(PlannedStep("comment", f"diagnosis posted on pull request #{pull_request}"))
-    elif failed and pull_request is None and any(d.action == "comment" for d in plan.decisions):
-        plan.notes.append("no pull request is associated with this run, so no comment is posted")
-    escalated: set[str] = set()
-    for d in plan.decisions:
-        if d.escalate and d.diagnosis.signature not in escalated:
-            escalated.add(d.diagnosis.signature)
-            plan.steps.append(PlannedStep("escalate", d.reason, (d.job.id,), signature=d.diagnosis.signature))
-    return plan
+        add(PlannedStep(COMMENT, f"diagnosis posted on pull request #{pull_request}", COMMENT.key(run, failed[0][1])))
+    elif failed and pull_request is None and any(d.remedy is COMMENT for d in decisions):
+        notes.append("no pull request is associated with this run, so no comment is posted")
+    for d in decisions:
+        if d.escalate:
+            key = ESCALATE.key(run, d.diagnosis)
+            add(PlannedStep(ESCALATE, d.reason, key, (d.job.id,), signature=d.diagnosis.signature))
+    return Plan(decisions, tuple(steps), tuple(notes))
 
 
-def _plan_caches_and_reruns(plan: Plan, run: RunInfo, config: GuardConfig, failed_count: int) -> None:
-    clear = [d for d in plan.decisions if d.action == "clear-cache"]
-    for d in clear:
-        plan.steps.append(PlannedStep("clear-cache", d.reason, (d.job.id,), signature=d.diagnosis.signature))
-    rerun = [d for d in plan.decisions if d.action in ("rerun", "clear-cache")]
+def _plan_rerun(
+    steps: list[PlannedStep],
+    notes: list[str],
+    decisions: Sequence[JobDecision],
+    run: RunInfo,
+    config: GuardConfig,
+    failed_count: int,
+) -> None:
+    """One re-run for every decision whose remediation implies one."""
+    rerun = [d for d in decisions if d.remedy.implies_rerun]
     if not rerun:
         return
+    remedy = RERUN
+    key = remedy.key(run, rerun[0].diagnosis)
     strategy_delay = max((d.diagnosis.remediation.retry_delay_seconds or 0) for d in rerun if d.diagnosis.remediation)
-    delay = backoff_delay(config, run.attempt, strategy_delay)
+    delay = float(config.retry.delay_seconds(run.attempt, base=strategy_delay or None))
     if len(rerun) == failed_count:
-        plan.steps.append(
+        steps.append(
             PlannedStep(
-                "rerun-failed-jobs",
+                remedy,
                 "every failed job failed for a transient reason",
+                key,
                 tuple(d.job.id for d in rerun),
                 delay_seconds=delay,
+                whole_run=True,
             )
         )
         return
     first, rest = rerun[0], rerun[1:]
-    plan.steps.append(
-        PlannedStep("rerun-job", f"{first.job.name}: {first.reason}", (first.job.id,), delay_seconds=delay)
-    )
+    steps.append(PlannedStep(remedy, f"{first.job.name}: {first.reason}", key, (first.job.id,), delay_seconds=delay))
     if rest:
-        plan.notes.append(
+        notes.append(
             "GitHub re-runs one job per attempt when jobs are picked singly; "
             + ", ".join(d.job.name for d in rest)
             + " will be re-run when the new attempt completes"

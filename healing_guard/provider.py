@@ -6,6 +6,7 @@ engine changing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -33,6 +34,8 @@ class RunInfo:
     pull_requests: tuple[int, ...] = ()
     head_repository: str = ""
     repository: str = ""
+    #: The workflow's id (0: unknown); keys the guard's pull request comment per workflow.
+    workflow_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,15 +92,26 @@ class Provider(Protocol):
 
     def find_pull_request(self, run: RunInfo) -> int | None: ...
 
-    def upsert_comment(self, number: int, marker: str, body: str) -> Posted: ...
+    def upsert_comment(self, number: int, marker: str, body: str) -> Posted:
+        """Edit the guard's own comment carrying ``marker``, or post one (never anyone else's)."""
+        ...
 
-    def find_issue(self, marker: str, labels: tuple[str, ...]) -> tuple[int, str] | None: ...
+    def find_issue(self, marker: str, labels: tuple[str, ...]) -> tuple[int, str] | None:
+        """The guard's own open issue carrying ``marker``: (number, body)."""
+        ...
 
     def save_issue(
-        self, number: int | None, title: str, body: str, labels: tuple[str, ...], assignees: tuple[str, ...]
+        self,
+        marker: str,
+        title: str,
+        render: Callable[[str | None], str],
+        labels: tuple[str, ...],
+        assignees: tuple[str, ...],
     ) -> Posted: ...
 
     def get_file(self, path: str, ref: str) -> tuple[str, str] | None: ...
+
+    def list_directory(self, path: str, ref: str) -> list[str] | None: ...
 
     def open_fix_pull_request(
         self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str

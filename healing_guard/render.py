@@ -11,8 +11,10 @@ from typing import IO
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .advice import advice_for
+from .markdown import Md, as_text, finalize, md_code, md_comment, md_fence, md_prose, md_text, md_url
 from .models import Diagnosis, EvidenceLine
-from .sanitize import code_fence, inline_code, plain_markdown
+from .sanitize import clean, clean_data
 
 
 @cache
@@ -20,32 +22,44 @@ def jinja_env() -> Environment:
     """The one Jinja2 environment for every Markdown the guard writes (summaries, comments, issues)."""
     env = Environment(
         loader=PackageLoader("healing_guard", "templates"),
-        autoescape=False,  # Markdown, not HTML: untrusted text goes through the filters below
+        autoescape=False,  # Markdown, not HTML: every {{ value }} goes through finalize (markdown.md_text)
+        finalize=finalize,  # unless a filter below made it Md
         undefined=StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=False,
     )
-    env.filters["inline_code"] = inline_code
-    env.filters["plain"] = plain_markdown
-    env.filters["evidence_block"] = evidence_block
-    env.filters["code_block"] = code_fence
+    env.filters.update(
+        md_text=md_text,
+        md_prose=md_prose,
+        md_code=md_code,
+        md_fence=md_fence,
+        md_url=md_url,
+        md_comment=md_comment,
+        evidence_block=evidence_block,
+        advice=advice_for,
+        # the old names
+        inline_code=md_code,
+        plain=md_prose,
+        code_block=md_fence,
+    )
     return env
 
 
-def evidence_block(evidence: Sequence[EvidenceLine]) -> str:
+def evidence_block(evidence: Sequence[EvidenceLine]) -> Md:
     """Evidence lines in a fenced block whose fence no log text can close."""
     if not evidence:
-        return "_No evidence line._"
+        return Md("_No evidence line._")
     width = len(str(max(e.line for e in evidence)))
     body = "\n".join(f"{e.line:>{width}} | {e.text}" for e in evidence)
-    return code_fence(body)
+    return md_fence(body)
 
 
 def to_json(diagnoses: Sequence[Diagnosis], *, array: bool = False) -> str:
     """An object for one diagnosis, an array for several; ``array=True`` asks for an array of one."""
+    # every string cleaned (redacted, neutralised) before serialising: never redact JSON text
     if not array and len(diagnoses) == 1:
-        return json.dumps(diagnoses[0].to_dict(), indent=2, ensure_ascii=False)
-    return json.dumps([d.to_dict() for d in diagnoses], indent=2, ensure_ascii=False)
+        return json.dumps(clean_data(diagnoses[0].to_dict()), indent=2, ensure_ascii=False)
+    return json.dumps([clean_data(d.to_dict()) for d in diagnoses], indent=2, ensure_ascii=False)
 
 
 def to_markdown(diagnoses: Sequence[Diagnosis]) -> str:
@@ -54,6 +68,11 @@ def to_markdown(diagnoses: Sequence[Diagnosis]) -> str:
 
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "cyan": "36", "bold": "1", "dim": "2"}
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _plain(text: str) -> str:
+    """Log text for a terminal: cleaned (redacted, no escapes, no workflow commands), one line."""
+    return _CONTROL.sub("?", clean(text).replace("\n", " "))
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -75,19 +94,19 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
     for d in diagnoses:
         risk_colour = {"low": "green", "medium": "yellow", "high": "red"}.get(d.risk, "bold")
         # the source (an archive member's name) and the step (a log line) are untrusted: no escapes
-        out.append(c(_CONTROL.sub("?", d.source or "<log>"), "bold"))
+        out.append(c(_plain(d.source or "<log>"), "bold"))
         out.append(
             f"  category:   {c(d.category, 'bold', 'cyan')}  (confidence {d.confidence:.2f}, "
             f"risk {c(d.risk, risk_colour)})"
         )
         out.append(f"  strategy:   {d.strategy}")
-        out.append(f"  step:       {_CONTROL.sub('?', d.failed_step or 'unknown')}")
+        out.append(f"  step:       {_plain(d.failed_step or 'unknown')}")
         if d.params:
-            shown = ", ".join(f"{k}={v}" for k, v in d.params.items())
-            out.append(f"  params:     {_CONTROL.sub('?', shown)}")
+            shown = as_text(clean_data(d.params))
+            out.append(f"  params:     {_plain(shown)}")
         out.append("  evidence:")
         for i, e in enumerate(d.evidence):
-            text = _CONTROL.sub("?", e.text)
+            text = _plain(e.text)
             line = f"    {e.line:>6} | {text}"
             out.append(c(line, "red", "bold") if i == 0 else c(line, "dim"))
         if d.secondary:
@@ -95,8 +114,8 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
             for s in d.secondary:
                 out.append(f"    line {s.line}: {s.category} ({s.strategy})")
         if d.remediation:
-            out.append(f"  remediation ({d.remediation.action}): {d.remediation.description}")
+            out.append(_plain(f"  remediation ({d.remediation.action}): {advice_for(d)}"))
         for w in d.warnings:
-            out.append(c(f"  warning: {w}", "yellow"))
+            out.append(c(_plain(f"  warning: {w}"), "yellow"))
         out.append("")
     return "\n".join(out)

@@ -1,17 +1,25 @@
-"""What one run of the guard found and did: plain dataclasses the report is rendered from."""
+"""What one run of the guard found and did: frozen dataclasses the report is rendered from.
+
+A ``GuardResult`` is built by one owner, a ``ResultBuilder``: the guard adds the jobs and their
+decisions, the executor hands each outcome to it, and every reader (the report, the comment and
+issue bodies) gets a frozen snapshot. Whatever happens later, what was already done is in it.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .models import Diagnosis
-from .planner import JobDecision, Plan, action_names
 from .provider import JobInfo, RunInfo
 
+if TYPE_CHECKING:
+    from .remediations import JobDecision
 
-@dataclass
+
+@dataclass(frozen=True)
 class JobResult:
     """One diagnosed log (a failed job, or a log file in the in-job mode)."""
 
@@ -20,10 +28,10 @@ class JobResult:
     job: JobInfo | None = None
     decision: JobDecision | None = None
     url: str = ""
-    notes: list[str] = field(default_factory=list)
+    notes: Sequence[str] = ()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     """The result of one remediation: done, failed, skipped or planned (dry run)."""
 
@@ -31,22 +39,32 @@ class Outcome:
     status: str
     detail: str
     url: str = ""
+    #: the remediation changes the repository or its runs (re-run, cache deletion, fix PR)
+    mutates: bool = False
+    #: what makes it idempotent (the registry's key)
+    key: str = ""
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"at": self.at, "action": self.action, "status": self.status, "detail": self.detail, "url": self.url}
+        return {
+            "at": self.at,
+            "action": self.action,
+            "status": self.status,
+            "detail": self.detail,
+            "url": self.url,
+            "key": self.key,
+        }
 
 
-@dataclass
+@dataclass(frozen=True)
 class GuardResult:
     mode: str
     dry_run: bool = False
     run: RunInfo | None = None
-    results: list[JobResult] = field(default_factory=list)
-    plan: Plan | None = None
-    outcomes: list[Outcome] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    results: Sequence[JobResult] = ()
+    outcomes: Sequence[Outcome] = ()
+    notes: Sequence[str] = ()
+    errors: Sequence[str] = ()
 
     @property
     def primary(self) -> JobResult | None:
@@ -59,16 +77,18 @@ class GuardResult:
 
     @property
     def actions(self) -> list[str]:
-        """Actions started (or, in a dry run, planned), in the ``action`` output's vocabulary."""
+        """Remediations started (or, in a dry run, planned), in the ``action`` output's vocabulary,
+        once each, in order; ``["none"]`` when there are none."""
         wanted = "planned" if self.dry_run else "done"
-        return action_names(o.action for o in self.outcomes if o.status == wanted)
+        out: list[str] = []
+        for o in self.outcomes:
+            if o.status == wanted and o.action not in out:
+                out.append(o.action)
+        return out or ["none"]
 
     @property
     def healed(self) -> bool:
-        return not self.dry_run and any(
-            o.status == "done" and (o.action.startswith("rerun") or o.action in ("clear-cache", "fix-pr"))
-            for o in self.outcomes
-        )
+        return not self.dry_run and any(o.status == "done" and o.mutates for o in self.outcomes)
 
     @property
     def headline(self) -> str:
@@ -80,3 +100,39 @@ class GuardResult:
         done = ", ".join(self.actions)
         verb = "planned" if self.dry_run else "action"
         return f"{count} {what}{'s' if count != 1 else ''} diagnosed ({kinds}); {verb}: {done}"
+
+
+class ResultBuilder:
+    """The one place a result grows: append-only, read through frozen snapshots."""
+
+    def __init__(self, mode: str, *, dry_run: bool = False) -> None:
+        self._result = GuardResult(mode=mode, dry_run=dry_run)
+
+    def build(self) -> GuardResult:
+        return self._result
+
+    def set_run(self, run: RunInfo) -> None:
+        self._result = replace(self._result, run=run)
+
+    def add_job(self, job: JobResult) -> None:
+        self._result = replace(self._result, results=(*self._result.results, job))
+
+    def decide(self, decisions: list[JobDecision]) -> None:
+        """Attach each job's decision to its result."""
+        by_job = {d.job.id: d for d in decisions}
+        self._result = replace(
+            self._result,
+            results=tuple(
+                replace(r, decision=by_job[r.job.id]) if r.job is not None and r.job.id in by_job else r
+                for r in self._result.results
+            ),
+        )
+
+    def outcome(self, outcome: Outcome) -> None:
+        self._result = replace(self._result, outcomes=(*self._result.outcomes, outcome))
+
+    def note(self, *notes: str) -> None:
+        self._result = replace(self._result, notes=(*self._result.notes, *notes))
+
+    def error(self, message: str) -> None:
+        self._result = replace(self._result, errors=(*self._result.errors, message))

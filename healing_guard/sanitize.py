@@ -1,96 +1,81 @@
-"""Make untrusted log text safe to print, annotate, or put in Markdown.
+"""Make untrusted log text safe to print, annotate, or put in an output, a file or Markdown.
 
-Log text is attacker-controlled (a fork's test can print anything). Before any of it reaches
-stdout, an annotation, the job summary, a comment or an issue it goes through here:
+Log text is attacker-controlled (a fork's test can print anything). Before any of it leaves the
+guard it goes through ``clean``, in this order:
 
-* ``neutralise``: it can never be read by the runner as a workflow command (``::cmd::`` at a
-  line start, or the legacy ``##[cmd]`` anywhere in a line);
-* ``redact``: tokens and keys (the guard's own token, values registered as secrets, anything that
-  looks like a GitHub, AWS, Slack, npm or bearer token, private keys) become ``***``;
-* Markdown helpers put it in code spans and fences that no backtick run in the text can close,
-  and keep ``@mention`` and ``#123`` from pinging anyone.
+1. ``normalise``: ANSI and other escape sequences out, NFKC, every line end (CR, CRLF, NEL, U+2028,
+   U+2029) as ``\\n``, control and invisible format characters (zero-width space, BOM, bidi
+   overrides) out. A token split by any of these is whole again before step 2 looks at it;
+2. redaction (``redaction.Redactor``): known secrets and the shapes of secrets become ``***``;
+3. ``neutralise``: no line can be read by the runner as a workflow command (``::cmd::`` at a line
+   start, or the legacy ``##[cmd]`` anywhere in a line).
+
+Truncate only after ``clean`` (a cut never leaves half a secret behind). For Markdown use the
+helpers of ``markdown``; for structures bound for JSON, ``clean_data`` (never redact serialised
+JSON: a rule that matches across its quotes breaks it).
 """
 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Callable
+from typing import Any
+
+from .redaction import Redactor, default_redactor
+
+__all__ = [
+    "ZWSP",
+    "Redactor",
+    "clean",
+    "clean_data",
+    "code_fence",
+    "default_redactor",
+    "inline_code",
+    "neutralise",
+    "normalise",
+    "plain_markdown",
+    "safe_log_text",
+    "strip_ansi",
+    "truncate",
+]
 
 ZWSP = "\u200b"
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
+# CSI (with private and sub-parameters), OSC (hyperlinks, titles) ended by BEL or ST, DCS/SOS/PM/APC
+# strings, charset selections, two-byte escapes, and the 8-bit CSI
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?:<=>]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"
+    r"|\x1b[()*+\-./][A-Za-z0-9]"
+    r"|\x1b[ -/]*[0-~]"
+    r"|\x9b[0-9;?]*[ -/]*[@-~]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_ENDS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+# every control (Cc) but tab and LF, and every format character (Cf) of Unicode 15
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
 # The runner reads its output line by line with .NET ReadLine, which ends a line at CR as well as at
 # LF; Unicode line separators are treated as line ends too, to be safe.
 _LINE_CMD = re.compile(r"(?m)(?:^|(?<=[\r\x85\u2028\u2029]))(\s*):(?=:)")
 _LEGACY_CMD = re.compile(r"##\[")
 
-_TOKEN_PATTERNS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{20,255}\b"),
-    re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b"),
-    re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    re.compile(r"(?i:aws_secret_access_key)\s*[=:]\s*['\"]?[A-Za-z0-9/+=]{40}"),
-    re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    re.compile(r"\bnpm_[A-Za-z0-9]{36}\b"),
-    re.compile(r"\bglpat-[A-Za-z0-9_-]{20,}"),
-    # a token has a digit or an inner symbol, or is long: "bearer authentication." is prose
-    re.compile(
-        r"(?i:\bbearer)\s+(?=[A-Za-z._~+/=-]*[0-9]|[A-Za-z]*[._~+/=-]+[A-Za-z0-9]|[A-Za-z]{20})[A-Za-z0-9._~+/=-]{8,}"
-    ),
-    re.compile(r"(?i:\bauthorization:\s*(?:token|basic)\s+)[A-Za-z0-9._~+/=-]{8,}"),
-    re.compile(r"-----BEGIN (?:[A-Z ]+ )?PRIVATE KEY-----[\s\S]*?(?:-----END (?:[A-Z ]+ )?PRIVATE KEY-----|$)"),
-    # DB_PASSWORD=… counts (so no \b before the key); "secret::tests" is a Rust path, not key: value
-    re.compile(
-        r"(?i:(?<![A-Za-z0-9])(?:password|passwd|secret|api[_-]?key|access[_-]?token))\s*[=:](?!:)\s*['\"]?[^\s'\"]{6,}"
-    ),
-)
-
-
-class Redactor:
-    """Replaces secrets with ``***``. Known secrets are added with ``add``."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._lock = threading.Lock()
-        self._secrets: set[str] = set()
-        for s in secrets:
-            self.add(s)
-
-    def add(self, secret: str | None) -> None:
-        if secret and len(secret) >= 4:
-            with self._lock:
-                self._secrets.add(secret)
-
-    def __call__(self, text: str) -> str:
-        with self._lock:
-            secrets = sorted(self._secrets, key=len, reverse=True)
-        for s in secrets:
-            text = text.replace(s, "***")
-        for pattern in _TOKEN_PATTERNS:
-            text = pattern.sub(_mask_match, text)
-        return text
-
-
-def _mask_match(m: re.Match[str]) -> str:
-    text = m.group(0)
-    # keep the key name of key=value matches so the reader knows what was hidden
-    for sep in ("=", ":"):
-        if sep in text[:40] and not text.startswith("-----"):
-            head = text.split(sep, 1)[0]
-            if re.fullmatch(r"(?i)[\w -]+", head) and not head.lower().startswith(("bearer", "authorization")):
-                return f"{head}{sep}***"
-    if text.lower().startswith("bearer"):
-        return "Bearer ***"
-    if text.lower().startswith("authorization"):
-        return re.sub(r"(\s)\S+$", r"\1***", text)
-    return "***"
-
-
-#: Redacts token-like strings only; the Action adds its own token to a per-run Redactor.
-default_redactor = Redactor()
-
 
 def strip_ansi(text: str) -> str:
     return _ANSI.sub("", text)
+
+
+def normalise(text: str) -> str:
+    """One form for every way of writing the same text: what redaction and escaping look at."""
+    text = strip_ansi(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = _LINE_ENDS.sub("\n", text)
+    return _INVISIBLE.sub("", text)
 
 
 def neutralise(text: str) -> str:
@@ -100,41 +85,48 @@ def neutralise(text: str) -> str:
     return _LINE_CMD.sub(lambda m: m.group(1) + ":" + ZWSP, text)
 
 
-def safe_log_text(text: str, redactor: Redactor | None = None) -> str:
-    """Untrusted text made safe for stdout, annotations and Markdown bodies."""
-    return neutralise((redactor or default_redactor)(text))
+def clean(text: str, redactor: Callable[[str], str] | None = None) -> str:
+    """Untrusted text made safe for stdout, annotations, outputs and files: normalised, redacted, neutralised."""
+    return neutralise((redactor or default_redactor)(normalise(text)))
 
 
-def _no_pings(text: str) -> str:
-    text = re.sub(r"@(?=[A-Za-z0-9-])", "@" + ZWSP, text)
-    return re.sub(r"#(?=\d)", "#" + ZWSP, text)
+#: The old name of ``clean``.
+safe_log_text = clean
 
 
-def inline_code(value: object) -> str:
-    """A Markdown code span that holds ``value`` whatever backticks it contains."""
-    text = safe_log_text(str(value)).replace("\r", " ").replace("\n", " ")
-    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
-    ticks = "`" * (longest + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def code_fence(text: str, info: str = "text") -> str:
-    """A fenced block that no backtick run inside ``text`` can close."""
-    body = safe_log_text(text)
-    longest = max((len(r) for r in re.findall(r"`{3,}", body)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return f"{fence}{info}\n{body}\n{fence}"
-
-
-def plain_markdown(text: object) -> str:
-    """Prose that may carry values from a log: no HTML, no pings, no workflow commands."""
-    # & too: an entity such as &#64; or &#35; would render as @ or # and ping after all
-    out = safe_log_text(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _no_pings(out)
+def clean_data(value: Any, redactor: Callable[[str], str] | None = None) -> Any:
+    """``value`` (JSON-like data) with every string in it, keys too, passed through ``clean``."""
+    if isinstance(value, str):
+        return clean(value, redactor)
+    if isinstance(value, dict):
+        return {clean_data(k, redactor): clean_data(v, redactor) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_data(v, redactor) for v in value]
+    return value
 
 
 def truncate(text: str, limit: int, marker: str = "\n… (truncated)") -> str:
     if len(text) <= limit:
         return text
     return text[: max(0, limit - len(marker))] + marker
+
+
+# -- Markdown: the old names of the helpers of ``markdown`` ----------------------------------------------
+
+
+def inline_code(value: object) -> str:
+    from .markdown import md_code
+
+    return md_code(value)
+
+
+def code_fence(text: str, info: str = "text") -> str:
+    from .markdown import md_fence
+
+    return md_fence(text, info)
+
+
+def plain_markdown(text: object) -> str:
+    from .markdown import md_text
+
+    return md_text(text)

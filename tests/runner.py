@@ -123,6 +123,8 @@ def run_action(
     for name, value in (inputs or {}).items():
         env[f"INPUT_{name.upper()}"] = value
     env.update(extra_env or {})
+    # coverage of this subprocess, when the tests run under `coverage run` (its patch=subprocess)
+    env.update({k: v for k, v in os.environ.items() if k.startswith("COVERAGE_")})
     proc = subprocess.run(
         [sys.executable, str(ROOT / "entrypoint.py")],
         cwd=workspace,

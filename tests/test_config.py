@@ -348,9 +348,6 @@ def test_allows_risk() -> None:
 
 def test_retry_policy() -> None:
     retry = RetryPolicy()
-    assert retry.allows_retry(1) and retry.allows_retry(3)
-    assert not retry.allows_retry(4)
-    assert not RetryPolicy(max_retries=0).allows_retry(1)
     assert [retry.delay_seconds(n) for n in (1, 2, 3, 4, 5, 6)] == [30, 60, 120, 240, 480, 600]
     assert retry.delay_seconds(2, base=100) == 200
     assert RetryPolicy(backoff_factor=1.0).delay_seconds(5) == 30
@@ -377,7 +374,7 @@ def test_unknown_keys_are_warnings_with_suggestions(catalogue: Catalogue) -> Non
         f"{file}:5: retry.max_retry: unknown key, ignored; did you mean retry.max_retries?",
         f"{file}:7: escalation.asignees: unknown key, ignored; did you mean escalation.assignees?",
         f"{file}:8: colour: unknown key, ignored; allowed keys here: version, dry_run, min_confidence, "
-        "max_risk, comment_on_pr, retry, escalation, protected_branches, strategies, custom_strategies",
+        "max_risk, comment_on_pr, retry, escalation, protected_branches, fixes, strategies, custom_strategies",
         f"{file}:16: custom_strategies[0].prio: unknown key, ignored; "
         "did you mean custom_strategies[0].priority?",
     ]

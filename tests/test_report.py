@@ -7,14 +7,16 @@ log with the runner-like command reader of ``test_sanitize``, so the tests see w
 from __future__ import annotations
 
 import io
+import json
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from healing_guard import action
+from healing_guard import action, report
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation
 from healing_guard.planner import JobDecision
 from healing_guard.provider import JobInfo
@@ -186,7 +188,8 @@ def test_annotation_escaping_round_trips() -> None:
     assert command.name == "error"
     assert command.data == safe_log_text(message)
     assert command.properties == {"title": title, "file": "src/a,b:c.py", "line": "3"}
-    assert "%25" in line and "%0D%0A" in line and "%3A" in line and "%2C" in line
+    assert "%25" in line and "%0A" in line and "%3A" in line and "%2C" in line
+    assert "%0D" not in line  # line ends are normalised to LF before anything else
 
 
 def test_a_comma_in_a_property_cannot_forge_another() -> None:
@@ -353,3 +356,48 @@ def test_summary_redacts_the_registered_token(tmp_path: Path) -> None:
     )
     assert token not in summary
     assert "fatal: could not read Password" in summary
+
+
+# --- defect 12: text that broke the JSON outputs and crashed the run ---------------------------------------
+
+PRIVATE_KEY_ROOT = (
+    "Error: -----BEGIN RSA PRIVATE KEY-----MIIEowIBAAKCAQEA7Vq3GkTz9bXcW2rYp4LmN8sQf6HjU1aZ0xCvB3nD5eR7tK"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        PRIVATE_KEY_ROOT,  # redacting the serialised JSON ate its closing quote and bracket
+        'password=\\\\\\\\\\\\\\" x',  # backslashes before a quote: a rule over JSON text unescaped it
+        '{"password": "a\\"b"}',
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        + "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n",
+        "line\u2028::set-output name=x::y\r\x00\x1b[31m",
+    ],
+)
+def test_outputs_and_audit_are_valid_json_whatever_the_text(tmp_path: Path, text: str) -> None:
+    d = diagnosis(text, evidence=(EvidenceLine(3, text),), params={"message": text, text: [text]})
+    result = GuardResult(mode="logs", results=[JobResult(text, d)], outcomes=[Outcome("comment", "done", text)])
+    Reporter(settings(tmp_path), Redactor(), io.StringIO()).write_all(result)
+    values = parse_file_commands((tmp_path / "github_output").read_text("utf-8"))
+    (entry,) = json.loads(values["diagnosis"])
+    assert entry["line"] == 3
+    audit = json.loads((tmp_path / ".healing-guard" / "audit.json").read_text("utf-8"))
+    assert audit["diagnoses"] == [entry]
+    assert "MIIEow" not in values["diagnosis"] and "b3BlbnNz" not in values["diagnosis"]
+
+
+def test_a_value_holding_the_delimiter_gets_another(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawn = iter(["00000000-0000-0000-0000-000000000000", "11111111-1111-1111-1111-111111111111"])
+    monkeypatch.setattr(uuid, "uuid4", lambda: next(drawn))
+    value = "a\nghadelimiter_00000000-0000-0000-0000-000000000000\nname=forged"
+    block = report.heredoc("diagnosis", value)
+    assert block.startswith("diagnosis<<ghadelimiter_11111111-")
+    assert parse_file_commands(block + "\n") == {"diagnosis": value}
+
+
+def test_an_output_name_cannot_start_another_line() -> None:
+    for name in ("", "a\nb", "a<<b", "a=b"):
+        with pytest.raises(ValueError):
+            report.heredoc(name, "v")

@@ -229,7 +229,7 @@ AKIA = "AKIAIOSFODNN7EXAMPLE"
         ),
         ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpw", "Authorization: Basic ***"),
         ("mysql -u root --password=hunter2hunter2 -h db", "hunter2", "--password=***"),
-        ("  POSTGRES_PASSWORD: postgres123", "postgres123", "POSTGRES_PASSWORD:***"),
+        ("  POSTGRES_PASSWORD: postgres123", "postgres123", "POSTGRES_PASSWORD: ***"),
         ("export API_KEY=abcdef123456", "abcdef123456", "API_KEY=***"),
         ("xoxb-1234567890-abcdefghij posted", "xoxb-1234567890", "*** posted"),
     ],
@@ -376,3 +376,60 @@ def test_truncate() -> None:
     assert truncate("short", 10) == "short"
     cut = truncate("x" * 100, 20, "…")
     assert len(cut) == 20 and cut.endswith("…")
+
+
+# --- normalise and clean ------------------------------------------------------------------------------
+
+
+def test_every_format_character_is_invisible_to_normalise() -> None:
+    import sys
+    import unicodedata
+
+    from healing_guard.sanitize import normalise
+
+    kept = [
+        hex(cp)
+        for cp in range(sys.maxunicode + 1)
+        if unicodedata.category(chr(cp)) in ("Cf", "Cc")
+        and chr(cp) not in "\t\n"
+        and normalise(chr(cp)) not in ("", "\n")
+    ]
+    assert kept == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a\r\nb\rc\x85d\u2028e\u2029f", "a\nb\nc\nd\ne\nf"),
+        ("\x1b[1;31mred\x1b[0m \x1b]8;;https://evil.example\x07link\x1b]8;;\x07", "red link"),
+        ("ｇｈｐ＿x ＠user ：：", "ghp_x @user ::"),
+        ("zero\u200bwidth\ufeff \u202eevil", "zerowidth evil"),
+    ],
+)
+def test_normalise(text: str, expected: str) -> None:
+    from healing_guard.sanitize import normalise
+
+    assert normalise(text) == expected
+
+
+def test_clean_redacts_after_normalising_and_before_neutralising() -> None:
+    from healing_guard.sanitize import clean
+
+    token = "ghp_" + "aB3" * 12
+    # split by what normalising removes: joined first, then redacted
+    for sep in ("\x00", "\x1b[0m", "\u200b", "\x08", "\x1b]0;t\x07"):
+        out = clean(f"::add-mask::{token[:10]}{sep}{token[10:]}")
+        assert token[10:] not in out and runner_commands(out) == []
+
+
+def test_truncating_clean_text_never_leaves_half_a_secret() -> None:
+    from healing_guard.sanitize import clean
+
+    key = "-----BEGIN RSA PRIVATE KEY-----\n" + "MIIEowIBAAKCAQEA7Vq3GkTz9bXcW2rYp4LmN8sQf6HjU1aZ0xCvB3nD5eR7tK\n" * 5
+    for limit in range(5, 80, 7):
+        assert "MIIE" not in truncate(clean("x" * 3 + key), limit)
+
+
+def test_known_secrets_only() -> None:
+    redact = Redactor(["s3cr3t-value"])
+    assert redact.known("a s3cr3t-value and ghp_" + "a" * 36) == "a *** and ghp_" + "a" * 36

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
@@ -788,8 +789,10 @@ def test_concurrent_clients(gh: FakeGitHub) -> None:
 # --------------------------------------------------------------------------- OpenAPI coverage
 
 
-def test_every_operation_answers_with_its_openapi_schema(gh: FakeGitHub, openapi: OpenApiChecker) -> None:
-    """Hit all 33 operations once with a success status and validate each answer."""
+def test_every_operation_answers_with_its_openapi_schema(
+    gh: FakeGitHub, make_server: ServerFactory, openapi: OpenApiChecker
+) -> None:
+    """Hit all 37 operations once with a success status and validate each answer."""
     client = client_for(gh)
     run, failing, _ = seed_failed_run(gh)
     running = gh.add_run(status="in_progress", conclusion=None)
@@ -843,12 +846,17 @@ def test_every_operation_answers_with_its_openapi_schema(gh: FakeGitHub, openapi
     )
     raw(client, "PUT", f"{REPO}/contents/new.txt", input={"message": "m", "content": "eAo=", "branch": "fix"})
     raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})
+    get("/compare/main...fix")
+    raw(client, "PATCH", f"{REPO}/git/refs/heads/fix", input={"sha": main_sha, "force": True})
+    client.requester.requestJson("DELETE", f"{REPO}/issues/comments/{comment['id']}")
+    personal = make_server(token="ghp_personal", identity="octo-bot")
+    raw(client_for(personal), "GET", "/user")
 
     local = OpenApiChecker(openapi.spec)
-    for record in gh.requests:
+    for record in gh.requests + personal.requests:
         local.check(record)
     assert local.validated == set(local.operations), sorted(set(local.operations) - local.validated)
-    assert len(local.operations) == 33
+    assert len(local.operations) == 37
 
 
 def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) -> None:
@@ -863,3 +871,97 @@ def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) 
 def test_timestamp_log_matches_the_runner_format() -> None:
     text = timestamp_log("one\ntwo", datetime(2024, 7, 8, 16, 48, 9, 376313, tzinfo=timezone.utc))
     assert text.splitlines() == ["2024-07-08T16:48:09.3763130Z one", "2024-07-08T16:48:09.4133130Z two"]
+
+
+# --------------------------------------------------------------------------- identity, compare, refs, drips
+
+
+def test_installation_token_cannot_read_user_but_graphql_names_it(gh: FakeGitHub, client: Github) -> None:
+    with pytest.raises(GithubException) as caught:
+        raw(client, "GET", "/user")
+    assert caught.value.status == 403 and caught.value.data["message"] == "Resource not accessible by integration"
+    _, data = client.requester.graphql_query("query { viewer { login } }", {})
+    assert data == {"data": {"viewer": {"login": "github-actions[bot]"}}}
+    assert gh.writes() == []  # a GraphQL query is a read
+    _, odd = raw(client, "POST", "/graphql", input={"query": "{ repository { id } }"})
+    assert "errors" in odd
+
+
+def test_personal_token_reads_its_user_and_authors_what_it_writes(make_server: ServerFactory) -> None:
+    gh = make_server(token="ghp_personal", identity="release-bot")
+    client = client_for(gh)
+    assert raw(client, "GET", "/user")[1]["login"] == "release-bot"
+    issue = raw(client, "POST", f"{REPO}/issues", input={"title": "t"})[1]
+    assert issue["user"]["login"] == "release-bot" and issue["user"]["type"] == "User"
+
+
+def test_app_token_authors_issues_comments_and_commits(make_server: ServerFactory) -> None:
+    gh = make_server(identity="healer-app[bot]")
+    client = client_for(gh)
+    gh.add_file("a.txt", "a\n")
+    issue = raw(client, "POST", f"{REPO}/issues", input={"title": "t"})[1]
+    comment = raw(client, "POST", f"{REPO}/issues/{issue['number']}/comments", input={"body": "b"})[1]
+    assert issue["user"]["login"] == comment["user"]["login"] == "healer-app[bot]"
+    assert issue["user"]["type"] == "Bot"
+    before = gh.refs["refs/heads/main"]
+    raw(client, "PUT", f"{REPO}/contents/b.txt", input={"message": "m", "content": "Ygo="})
+    compared = raw(client, "GET", f"{REPO}/compare/{before}...main")[1]
+    assert compared["ahead_by"] == 1 and compared["commits"][0]["author"]["login"] == "healer-app[bot]"
+    assert compared["commits"][0]["commit"]["author"]["email"].endswith("+healer-app[bot]@users.noreply.github.com")
+
+
+def test_comments_can_be_deleted(gh: FakeGitHub, client: Github) -> None:
+    gh.add_issue("t", number=1)
+    comment = gh.add_comment(1, "hi")
+    status, _, _ = client.requester.requestJson("DELETE", f"{REPO}/issues/comments/{comment['id']}")
+    assert status == 204 and gh.comments == {}
+    status, _, _ = client.requester.requestJson("DELETE", f"{REPO}/issues/comments/{comment['id']}")
+    assert status == 404
+
+
+def test_compare_counts_commits_ahead_and_behind(gh: FakeGitHub, client: Github) -> None:
+    gh.add_file("a.txt", "a\n")
+    gh.add_branch("topic")
+    raw(client, "PUT", f"{REPO}/contents/t.txt", input={"message": "topic", "content": "dAo=", "branch": "topic"})
+    ahead = raw(client, "GET", f"{REPO}/compare/main...topic")[1]
+    assert (ahead["status"], ahead["ahead_by"], ahead["behind_by"]) == ("ahead", 1, 0)
+    assert ahead["commits"][0]["author"]["login"] == "github-actions[bot]"
+    assert ahead["commits"][0]["commit"]["message"] == "topic"
+    gh.add_file("b.txt", "b\n")  # main moves on, by octocat
+    diverged = raw(client, "GET", f"{REPO}/compare/main...topic")[1]
+    assert (diverged["status"], diverged["ahead_by"], diverged["behind_by"]) == ("diverged", 1, 1)
+    behind = raw(client, "GET", f"{REPO}/compare/topic...main")[1]
+    assert behind["ahead_by"] == 1 and behind["commits"][0]["author"]["login"] == "octocat"
+    with pytest.raises(UnknownObjectException):
+        raw(client, "GET", f"{REPO}/compare/main...nowhere")
+
+
+def test_refs_update_fast_forward_only_unless_forced(gh: FakeGitHub, client: Github) -> None:
+    gh.add_file("a.txt", "a\n")
+    old = gh.refs["refs/heads/main"]
+    gh.add_branch("topic", old)
+    new = gh.add_file("b.txt", "b\n")
+    moved = raw(client, "PATCH", f"{REPO}/git/refs/heads/topic", input={"sha": new})[1]
+    assert moved["object"]["sha"] == new == gh.refs["refs/heads/topic"]
+    with pytest.raises(GithubException) as caught:
+        raw(client, "PATCH", f"{REPO}/git/refs/heads/topic", input={"sha": old})
+    assert caught.value.status == 422 and caught.value.data["message"] == "Update is not a fast forward"
+    raw(client, "PATCH", f"{REPO}/git/refs/heads/topic", input={"sha": old, "force": True})
+    assert gh.refs["refs/heads/topic"] == old
+    for ref, sha, message in (("topic", "f" * 40, "Object does not exist"), ("gone", old, "Reference does not exist")):
+        with pytest.raises(GithubException) as caught:
+            raw(client, "PATCH", f"{REPO}/git/refs/heads/{ref}", input={"sha": sha})
+        assert caught.value.status == 422 and caught.value.data["message"] == message
+
+
+def test_drip_downloads_serve_slowly_but_completely(gh: FakeGitHub, client: Github) -> None:
+    _, failing, _ = seed_failed_run(gh)
+    gh.drip_downloads(size=200, delay=0.05)
+    url = location(client, f"{REPO}/actions/jobs/{failing['id']}/logs")
+    started = time.monotonic()
+    body = requests.get(url, timeout=10).content
+    assert body.decode() == FAILING_LOG and time.monotonic() - started >= 0.05 * (len(body) // 200)
+    gh.drip_downloads(size=0)
+    started = time.monotonic()
+    requests.get(location(client, f"{REPO}/actions/jobs/{failing['id']}/logs"), timeout=10)
+    assert time.monotonic() - started < 1

@@ -1,16 +1,23 @@
 """A stateful fake of the GitHub REST API, served over real HTTP on 127.0.0.1.
 
 Used by the test-suite (PyGithub pointed at ``FakeGitHub.url``) and by ``healing-guard demo``.
-Standard library only.  It implements the 33 operations the guard calls (the same set as
-``github-ci-endpoints.openapi.json`` in the shared corpus), with GitHub's payload shapes, status
-codes, error documents, pagination ``Link`` headers, rate-limit headers, token permissions,
-302 log redirects to short-lived pre-signed URLs, and re-runs as new attempts of a run.
+Standard library only.  It implements the 37 operations the guard calls (the 33 of
+``github-ci-endpoints.openapi.json`` in the shared corpus, and ``users/get-authenticated``,
+``issues/delete-comment``, ``repos/compare-commits-with-basehead`` and ``git/update-ref``:
+see ``tests/fixtures/github-openapi/README.txt``), with GitHub's payload shapes, status codes,
+error documents, pagination ``Link`` headers, rate-limit headers, token permissions, 302 log
+redirects to short-lived pre-signed URLs, and re-runs as new attempts of a run.  The token acts
+as one identity (``identity=``: ``github-actions[bot]`` by default, an App's ``<slug>[bot]``, or
+a user for a personal token): it authors what the API creates, ``GET /user`` refuses the two
+kinds of installation token with 403 as GitHub does, and ``POST /graphql`` answers
+``{ viewer { login } }``.  ``drip_downloads`` serves logs a few bytes at a time.
 
 Public API::
 
     from healing_guard.simulator import FakeGitHub
 
     with FakeGitHub(owner="octo-org", repo="octo-repo") as gh:      # token "ghs_fake_token"
+        # FakeGitHub(token="ghp_x", identity="octocat"): a personal token instead
         run = gh.add_run(name="CI", head_branch="feature/x", conclusion="failure")
         job = gh.add_job(run["id"], "test (3.11)", conclusion="failure", log="...",
                          steps=[("Set up job", "success"), ("Run pytest", "failure")])

@@ -10,7 +10,8 @@ Order of checks (the first that answers wins), all under the state lock:
 4. the primary rate limit (``rate_limit`` requests per hour; then 403 "API rate limit
    exceeded for installation ID ...");
 5. a body that is not JSON: 400 ``Problems parsing JSON``;
-6. routing: unknown path, unsupported method or another repository: 404 ``Not Found``;
+6. routing: unknown path, unsupported method or another repository: 404 ``Not Found``
+   (``POST /graphql`` is answered here: see ``graphql``);
 7. the route's permission: 403 ``Resource not accessible by integration``;
 8. the route handler (``routes_actions.py``, ``routes_repo.py``).
 
@@ -139,10 +140,13 @@ class Dispatcher:
         if not body_ok:
             return _error(ApiError(400, "Problems parsing JSON"), doc), True
         if found is None or route is None:
+            if method == "POST" and path == GRAPHQL_PATH:
+                return Response(200, graphql(self.state, body)), True
             return _error(ApiError(404, "Not Found"), DOCS_ROOT), True
         params = {name: unquote(value) for name, value in found[1].items()}
         owner, repo = params.get("owner", ""), params.get("repo", "")
-        if (owner.lower(), repo.lower()) != (self.state.owner.lower(), self.state.repo.lower()):
+        scoped = "{owner}" in route.template
+        if scoped and (owner.lower(), repo.lower()) != (self.state.owner.lower(), self.state.repo.lower()):
             return _error(ApiError(404, "Not Found"), doc), True
         if route.permission and not grants(self.state.permissions, *route.permission):
             return _error(permission_error((route.permission,)), doc), True
@@ -210,7 +214,7 @@ class Dispatcher:
         if expired:
             return Response(403, raw=_EXPIRED_BLOB.encode(), content_type="application/xml")
         extra = {"content-disposition": f"attachment; filename={blob.filename}"} if blob.filename else {}
-        return Response(200, raw=blob.content, headers=extra, content_type=blob.content_type)
+        return Response(200, raw=blob.content, headers=extra, content_type=blob.content_type, drip=blob.drip)
 
     def _raw(self, rest: str) -> Response:
         parts = rest.split("/")
@@ -222,6 +226,25 @@ class Dispatcher:
                 if commit is not None and file_path in commit.tree:
                     return Response(200, raw=commit.tree[file_path], content_type="text/plain; charset=utf-8")
         return Response(404, raw=b"404: Not Found", content_type="text/plain; charset=utf-8")
+
+
+GRAPHQL_PATH = "/graphql"
+
+
+def graphql(state: SimState, body: Any) -> dict[str, Any]:
+    """GitHub's GraphQL endpoint, as far as the guard uses it: ``{ viewer { login } }``.
+
+    The viewer is the token's identity: the user for a personal token, ``<app-slug>[bot]`` for
+    an installation token (``github-actions[bot]`` for a ``GITHUB_TOKEN``), which is how an
+    installation token learns its own login (``GET /user`` refuses it).  Any other query gets
+    GraphQL's error shape (HTTP 200 with ``errors``)."""
+    query = body.get("query") if isinstance(body, dict) else None
+    if not isinstance(query, str) or not query.strip():
+        return {"errors": [{"message": "A query attribute must be specified and must be a string."}]}
+    compact = "".join(query.split())
+    if compact in ("{viewer{login}}", "query{viewer{login}}"):
+        return {"data": {"viewer": {"login": state.app_login}}}
+    return {"errors": [{"type": "UNSUPPORTED", "message": "The fake server answers only { viewer { login } }"}]}
 
 
 def _parse_json(raw: bytes) -> tuple[Any, bool]:

@@ -77,6 +77,39 @@ class Renderer:
             "site_admin": False,
         }
 
+    def private_user(self, login: str) -> JSONDict:
+        """A ``private-user`` (``GET /user`` with a personal token)."""
+        account = self.state.user(login)
+        created = iso(self.state.created_at)
+        payload = self.user(login)
+        payload.update(
+            {
+                "user_view_type": "private",
+                "name": None,
+                "company": None,
+                "blog": "",
+                "location": None,
+                "email": None,
+                "hireable": None,
+                "bio": None,
+                "twitter_username": None,
+                "public_repos": 1,
+                "public_gists": 0,
+                "followers": 0,
+                "following": 0,
+                "created_at": created,
+                "updated_at": created,
+                "private_gists": 0,
+                "total_private_repos": 0,
+                "owned_private_repos": 0,
+                "disk_usage": 0,
+                "collaborators": 0,
+                "two_factor_authentication": True,
+            }
+        )
+        payload["id"] = account.id
+        return payload
+
     def minimal_repository(self, full_name: str | None = None) -> JSONDict:
         """A ``minimal-repository`` (as embedded in workflow runs)."""
         full_name = full_name or self.full_name
@@ -500,6 +533,69 @@ class Renderer:
         return payload
 
     # ----------------------------------------------------------------- git data
+
+    def commit(self, sha: str) -> JSONDict:
+        """A ``commit`` (as listed by compare)."""
+        commit = self.state.commits[sha]
+        tree_sha = hashlib.sha1(f"tree:{commit.sha}".encode()).hexdigest()
+        signature = {"name": commit.author_name, "email": commit.author_email, "date": iso(commit.date)}
+        account = self.user(commit.author_login) if commit.author_login else None
+        return {
+            "url": f"{self.api}/commits/{sha}",
+            "sha": sha,
+            "node_id": node_id("C", sha),
+            "html_url": f"{self.web}/commit/{sha}",
+            "comments_url": f"{self.api}/commits/{sha}/comments",
+            "commit": {
+                "url": f"{self.api}/git/commits/{sha}",
+                "author": dict(signature),
+                "committer": dict(signature),
+                "message": commit.message,
+                "comment_count": 0,
+                "tree": {"sha": tree_sha, "url": f"{self.api}/git/trees/{tree_sha}"},
+                "verification": {
+                    "verified": False,
+                    "reason": "unsigned",
+                    "signature": None,
+                    "payload": None,
+                    "verified_at": None,
+                },
+            },
+            "author": account,
+            "committer": account,
+            "parents": [
+                {"sha": p, "url": f"{self.api}/commits/{p}", "html_url": f"{self.web}/commit/{p}"}
+                for p in commit.parents
+            ],
+        }
+
+    def comparison(
+        self,
+        basehead: str,
+        base: str,
+        merge_base: str,
+        head: str,
+        status: str,
+        ahead_by: int,
+        behind_by: int,
+        commits: list[str],
+    ) -> JSONDict:
+        """A ``commit-comparison`` (without ``files``)."""
+        quoted = quote(basehead)
+        return {
+            "url": f"{self.api}/compare/{quoted}",
+            "html_url": f"{self.web}/compare/{quoted}",
+            "permalink_url": f"{self.web}/compare/{self.state.owner}:{base}...{self.state.owner}:{head}",
+            "diff_url": f"{self.web}/compare/{quoted}.diff",
+            "patch_url": f"{self.web}/compare/{quoted}.patch",
+            "base_commit": self.commit(base),
+            "merge_base_commit": self.commit(merge_base),
+            "status": status,
+            "ahead_by": ahead_by,
+            "behind_by": behind_by,
+            "total_commits": ahead_by,
+            "commits": [self.commit(sha) for sha in commits],
+        }
 
     def git_ref(self, ref: str, sha: str) -> JSONDict:
         """A ``git-ref`` (``ref`` is the full name, ``refs/heads/...``)."""

@@ -47,6 +47,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     content_type: str = JSON_CONTENT_TYPE
+    #: Send the payload slowly: ``(bytes per write, seconds between writes)``.
+    drip: tuple[int, float] | None = None
 
     def payload(self) -> bytes:
         """The bytes sent on the wire."""

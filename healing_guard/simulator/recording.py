@@ -34,7 +34,11 @@ class RecordedRequest:
 
     @property
     def is_write(self) -> bool:
-        """A request that could change state (anything but GET/HEAD/OPTIONS)."""
+        """A request that could change state: anything but GET/HEAD/OPTIONS and GraphQL queries
+        (a ``POST /graphql`` is a write only when it sends a ``mutation``)."""
+        if self.method == "POST" and self.path == "/graphql":
+            query = self.body.get("query") if isinstance(self.body, dict) else None
+            return not isinstance(query, str) or query.lstrip().startswith("mutation")
         return self.method not in SAFE_METHODS
 
     @property

@@ -191,6 +191,8 @@ class Commit:
     author_name: str
     author_email: str
     date: datetime
+    #: The GitHub account the commit is attributed to (``None``: no account matches the e-mail).
+    author_login: str | None = None
 
 
 @dataclass
@@ -203,6 +205,8 @@ class Blob:
     content_type: str
     expires_at: float
     filename: str | None = None
+    #: Serve slowly: ``(bytes per write, seconds between writes)`` (``FakeGitHub.drip_downloads``).
+    drip: tuple[int, float] | None = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Repository routes: the repository, issues, issue comments, pulls, git refs, contents (15 operations).
+"""Repository routes: the user, the repository, issues, comments, pulls, git refs, compare, contents (19 operations).
 
 Behaviour worth knowing:
 
@@ -16,6 +16,16 @@ Behaviour worth knowing:
   permitted to create or approve pull requests." when the repository setting is off.
 * ``git/create-ref``: 422 "Reference already exists", "Object does not exist" (unknown sha),
   "Reference name must contain at least three slash-separated components.".
+  ``git/update-ref``: 422 "Reference does not exist", "Object does not exist", and "Update is
+  not a fast forward" unless ``force``.
+* ``users/get-authenticated`` (``GET /user``): the token's user for a personal token; 403
+  "Resource not accessible by integration" for an installation token (``GITHUB_TOKEN`` or a
+  GitHub App's), as GitHub answers.
+* ``repos/compare-commits-with-basehead``: ``base...head`` (branches or shas) over the commit
+  graph: ``status``, ``ahead_by``/``behind_by``, the merge base, and the head's commits not in
+  base (oldest first, at most 250), each with its author account (``author``: the account that
+  made it through the API, ``null`` for seeded commits without one).
+* Contents PUT commits as the token's identity (``github-actions[bot]`` for a ``GITHUB_TOKEN``).
 * Contents PUT: 201 when creating, 200 when updating; 422 ``"sha" wasn't supplied.`` when
   updating without ``sha``; 409 ``<path> does not match <sha>`` on a stale sha; 404 "Branch
   <name> not found" for a missing branch.  GET with an unknown ``ref`` answers 404 "No commit
@@ -39,7 +49,7 @@ from healing_guard.simulator.protocol import (
     paginate,
 )
 from healing_guard.simulator.records import Issue, Pull
-from healing_guard.simulator.routing import Permission, Request, RouteTable, permission_error
+from healing_guard.simulator.routing import PERMISSION_DENIED, Permission, Request, RouteTable, permission_error
 
 routes = RouteTable()
 
@@ -57,6 +67,12 @@ def _parse_time(value: str) -> datetime:
     except ValueError:
         raise invalid("Issue", "since") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _noreply(req: Request) -> tuple[str, str]:
+    """The commit author GitHub records for an API commit made with the token."""
+    login = req.state.app_login
+    return login, f"{req.state.user(login).id}+{login}@users.noreply.github.com"
 
 
 def _check_body(resource: str, body: Any) -> str | None:
@@ -91,6 +107,22 @@ def _label_names(value: Any) -> list[str]:
     if not all(isinstance(name, str) and name for name in names):
         raise invalid("Label", "name", "missing_field")
     return [str(name) for name in names]
+
+
+# --------------------------------------------------------------------------- the authenticated user
+
+
+@routes.add(
+    "GET",
+    "/user",
+    "users/get-authenticated",
+    "https://docs.github.com/rest/users/users#get-the-authenticated-user",
+    permission=None,
+)
+def get_authenticated_user(req: Request) -> Response:
+    if req.state.installation_token:
+        raise ApiError(403, PERMISSION_DENIED)
+    return Response(200, req.render.private_user(req.state.app_login))
 
 
 # --------------------------------------------------------------------------- repository
@@ -300,6 +332,18 @@ def update_comment(req: Request) -> Response:
     return Response(200, req.render.comment(comment))
 
 
+@routes.add(
+    "DELETE",
+    "/repos/{owner}/{repo}/issues/comments/{comment_id}",
+    "issues/delete-comment",
+    f"{_COMMENTS}#delete-an-issue-comment",
+    permission=None,
+)
+def delete_comment(req: Request) -> Response:
+    del req.state.comments[_comment_target(req, "write")]
+    return Response(204)
+
+
 # --------------------------------------------------------------------------- pulls
 
 
@@ -431,6 +475,66 @@ def create_ref(req: Request) -> Response:
     return Response(201, payload, {"Location": payload["url"]})
 
 
+@routes.add(
+    "PATCH",
+    "/repos/{owner}/{repo}/git/refs/{ref}",
+    "git/update-ref",
+    f"{_REFS}#update-a-reference",
+    permission=("contents", "write"),
+)
+def update_ref(req: Request) -> Response:
+    full = f"refs/{req.params['ref']}"
+    data = req.body_dict()
+    sha = data.get("sha")
+    if not sha:
+        raise missing_field("sha")
+    sha = str(sha)
+    current = req.state.refs.get(full)
+    if current is None:
+        raise ApiError(422, "Reference does not exist")
+    if sha not in req.state.commits:
+        raise ApiError(422, "Object does not exist")
+    if not data.get("force") and current not in req.state.ancestors(sha):
+        raise ApiError(422, "Update is not a fast forward")
+    req.state.refs[full] = sha
+    return Response(200, req.render.git_ref(full, sha))
+
+
+# --------------------------------------------------------------------------- compare
+
+
+@routes.add(
+    "GET",
+    "/repos/{owner}/{repo}/compare/{basehead}",
+    "repos/compare-commits-with-basehead",
+    "https://docs.github.com/rest/commits/commits#compare-two-commits",
+    permission=("contents", "read"),
+)
+def compare(req: Request) -> Response:
+    base_name, sep, head_name = req.params["basehead"].partition("...")
+    if not sep:
+        raise not_found()
+    base, head = req.state.resolve_ref(base_name), req.state.resolve_ref(head_name)
+    if base is None or head is None:
+        raise not_found()
+    head_line = req.state.ancestors(head.sha)
+    base_line = req.state.ancestors(base.sha)
+    in_base = set(base_line)
+    merge_base = next((sha for sha in head_line if sha in in_base), None)
+    if merge_base is None:
+        raise ApiError(404, f"No common ancestor between {base_name} and {head_name}.")
+    ahead = [sha for sha in head_line if sha not in in_base]
+    behind = [sha for sha in base_line if sha not in set(head_line)]
+    status = (
+        "identical" if not ahead and not behind else "ahead" if not behind else "behind" if not ahead else "diverged"
+    )
+    basehead = req.params["basehead"]
+    payload = req.render.comparison(
+        basehead, base.sha, merge_base, head.sha, status, len(ahead), len(behind), list(reversed(ahead))[:250]
+    )
+    return Response(200, payload)
+
+
 # --------------------------------------------------------------------------- contents
 
 
@@ -495,15 +599,7 @@ def put_content(req: Request) -> Response:
         if data["sha"] != current:
             raise ApiError(409, f"{path} does not match {data['sha']}")
     committer = data.get("committer") or data.get("author") or {}
-    commit = state.commit_file(
-        branch,
-        path,
-        content,
-        str(data["message"]),
-        *(
-            (str(committer["name"]), str(committer["email"]))
-            if isinstance(committer, dict) and committer.get("name") and committer.get("email")
-            else ()
-        ),
-    )
+    named = isinstance(committer, dict) and committer.get("name") and committer.get("email")
+    name, email = (str(committer["name"]), str(committer["email"])) if named else _noreply(req)
+    commit = state.commit_file(branch, path, content, str(data["message"]), name, email, state.app_login)
     return Response(201 if existing is None else 200, req.render.file_commit(path, commit, branch))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -32,7 +33,7 @@ from healing_guard.simulator.objects import JSONDict
 from healing_guard.simulator.protocol import DOCS_ROOT, Response, error_body
 from healing_guard.simulator.recording import RecordedRequest
 from healing_guard.simulator.records import BlobFetch, Outcome
-from healing_guard.simulator.state import SimState
+from healing_guard.simulator.state import BOT_LOGIN, SimState
 
 DEFAULT_TOKEN = "ghs_fake_token"
 DEFAULT_PERMISSIONS: Mapping[str, str] = {
@@ -75,8 +76,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if response.drip is None:
             self.wfile.write(payload)
+            return
+        size, delay = response.drip
+        try:
+            for start in range(0, len(payload), max(size, 1)):
+                self.wfile.write(payload[start : start + max(size, 1)])
+                self.wfile.flush()
+                time.sleep(delay)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up: that is the point
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self._serve()
@@ -139,9 +151,14 @@ class FakeGitHub:
         rate_limit: int = 1000,
         has_issues: bool = True,
         allow_actions_to_create_prs: bool = True,
+        identity: str = BOT_LOGIN,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
+        """``identity`` is who the token acts as: ``github-actions[bot]`` (a ``GITHUB_TOKEN``),
+        ``<app-slug>[bot]`` (a GitHub App installation token) or a user's login (a personal
+        token).  Issues, comments, pull requests and commits made through the API are theirs;
+        ``GET /user`` answers 403 for the two kinds of installation token, as GitHub does."""
         self._state = SimState(
             owner,
             repo,
@@ -153,6 +170,7 @@ class FakeGitHub:
             rate_limit=rate_limit,
             has_issues=has_issues,
             allow_actions_to_create_prs=allow_actions_to_create_prs,
+            app_login=identity,
         )
         self._server = _HTTPServer((host, port), _Handler)
         bound_host, bound_port = cast(tuple[str, int], self._server.server_address)[:2]
@@ -217,6 +235,11 @@ class FakeGitHub:
     def token(self) -> str:
         """The only token the server accepts."""
         return self._state.token
+
+    @property
+    def identity(self) -> str:
+        """The login the token acts as (see ``__init__``)."""
+        return self._state.app_login
 
     @property
     def permissions(self) -> dict[str, str]:
@@ -465,7 +488,16 @@ class FakeGitHub:
             if state.branch_commit(name) is None:
                 state.add_branch(name, None)
             data = content.encode() if isinstance(content, str) else content
-            return state.commit_file(name, path, data, message or f"Add {path}", "Octo Cat", "octocat@github.com").sha
+            return state.commit_file(
+                name, path, data, message or f"Add {path}", "Octo Cat", "octocat@github.com", state.actor
+            ).sha
+
+    def drip_downloads(self, size: int = 64, delay: float = 0.05) -> None:
+        """Serve every later log download ``size`` bytes at a time, ``delay`` seconds apart (a
+        storage server that never stalls long enough for a per-read timeout, yet never ends
+        in time); ``size=0`` turns it off."""
+        with self._state.lock:
+            self._state.blob_drip = (size, delay) if size > 0 else None
 
     # ----------------------------------------------------------------- clock
 

@@ -120,6 +120,8 @@ class SimState:
         self.refs: dict[str, str] = {}
         self.blobs: dict[str, Blob] = {}
         self.blob_fetches: list[BlobFetch] = []
+        #: ``(bytes per write, seconds between writes)`` for new downloads; ``None``: all at once.
+        self.blob_drip: tuple[int, float] | None = None
 
         self._run_ids = itertools.count(7_000_000_001)
         self._job_ids = itertools.count(21_000_000_001)
@@ -136,7 +138,16 @@ class SimState:
 
         self.user(owner, "Organization")
         self.user(actor)
-        self.users[app_login] = User(app_login, BOT_ID, "Bot")
+        if app_login == BOT_LOGIN:
+            self.users[app_login] = User(app_login, BOT_ID, "Bot")
+        else:
+            self.user(app_login)
+
+    @property
+    def installation_token(self) -> bool:
+        """Whether the token is an installation token (a ``GITHUB_TOKEN`` or a GitHub App's):
+        its identity is a bot, ``GET /user`` is refused; otherwise it is a user's token (a PAT)."""
+        return self.app_login.endswith("[bot]")
 
     # ----------------------------------------------------------------- clock and quota
 
@@ -527,6 +538,7 @@ class SimState:
                 author_name="Octo Cat",
                 author_email="octocat@github.com",
                 date=self.now(),
+                author_login=self.actor,
             )
             self.commits[sha] = found
         return found
@@ -553,6 +565,7 @@ class SimState:
         message: str,
         author_name: str = "github-actions[bot]",
         author_email: str = "41898282+github-actions[bot]@users.noreply.github.com",
+        author_login: str | None = None,
     ) -> Commit:
         """Write ``path`` on ``branch`` as a new commit (the branch must exist)."""
         parent = self.branch_commit(branch)
@@ -567,10 +580,25 @@ class SimState:
             author_name=author_name,
             author_email=author_email,
             date=self.now(),
+            author_login=author_login,
         )
         self.commits[commit.sha] = commit
         self.refs[f"refs/heads/{branch}"] = commit.sha
         return commit
+
+    def ancestors(self, sha: str) -> list[str]:
+        """``sha`` and every commit reachable from it through parents, nearest first."""
+        order: list[str] = []
+        seen: set[str] = set()
+        queue = [sha]
+        while queue:
+            current = queue.pop(0)
+            if current in seen or current not in self.commits:
+                continue
+            seen.add(current)
+            order.append(current)
+            queue.extend(self.commits[current].parents)
+        return order
 
     def resolve_ref(self, ref: str | None) -> Commit | None:
         """The commit named by a branch, ``refs/...`` name, tag or sha (default branch if ``None``)."""
@@ -592,6 +620,7 @@ class SimState:
             content_type=content_type,
             expires_at=self.epoch() + BLOB_TTL_SECONDS,
             filename=filename,
+            drip=self.blob_drip,
         )
         self.blobs[blob.token] = blob
         return blob
