@@ -14,6 +14,7 @@ from .logsource import LogInput
 from .models import Diagnosis, EvidenceLine, Remediation, Risk, SecondaryCause
 from .scanner import Hit, Scanner, ScanResult, StrategyHits, is_noise_step
 from .signature import signature
+from .vocab import VocabModel
 
 MAX_EVIDENCE = 10
 MAX_TESTS = 50
@@ -62,8 +63,12 @@ def _root_hit(entry: StrategyHits, failed_steps: frozenset[str | None]) -> tuple
 class Classifier:
     """Diagnoses logs against one catalogue."""
 
-    def __init__(self, catalogue: Catalogue | None = None, *, use_re2: bool | None = None) -> None:
+    def __init__(
+        self, catalogue: Catalogue | None = None, *, use_re2: bool | None = None, vocab: VocabModel | None = None
+    ) -> None:
         self.catalogue = catalogue or load_catalogue()
+        # the learned vocabulary model; stored only for now, the diagnosis layers will read it
+        self.vocab = vocab
         self.scanner = Scanner(self.catalogue.enabled, use_re2=use_re2)
 
     def diagnose(self, source: LogInput) -> Diagnosis:
