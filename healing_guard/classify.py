@@ -34,6 +34,7 @@ _NOISE_PREFIXES = (
     "##[group]",
 )
 _DEFAULT = object()
+_CANCELED = re.compile(r"\bThe (?:operation|job|run) was cancell?ed\b|\bhas been cancell?ed\b")
 
 #: params any layer can read off a root line cheaply
 _MISSING_COMMAND = re.compile(
@@ -124,9 +125,12 @@ class Classifier:
             return _Reading(None, self._rank(lines, None), [], frozenset(e.line for e in lines))
         view = split_step(windows[0])
         code = view.exit_code if view.exit_code is not None else scan.exit_code
-        tools = from_command(view.command, code)
         roots = self._rank(view.output, finding_pattern(view.command))
-        return _Reading(view, roots, tools, frozenset(e.line for e in view.output))
+        # a cancelled step did not fail by itself: what it was running says nothing
+        canceled = bool(roots) and all(_CANCELED.search(c.line.text) for c in roots[:2])
+        tools = [] if canceled else from_command(view.command, code)
+        # "in the failing step": anywhere in the kept text of the step (for a plain log, its end)
+        return _Reading(view, roots, tools, frozenset(e.line for e in windows[0].lines()))
 
     def _rank(self, lines: Sequence[EvidenceLine], findings: re.Pattern[str] | None) -> list[Candidate]:
         return rank(lines, findings=findings, root_score=self.vocab.root_score if self.vocab is not None else None)
@@ -143,7 +147,10 @@ class Classifier:
         warnings = ("the log has bytes that are not valid UTF-8; they were replaced",) if scan.invalid_utf8 else ()
         reading = self.read_step(scan)
         top_lines = {c.line.line for c in reading.roots[:3]}
-        votes = [_vote(c, reading, top_lines, failed_steps) for c in candidates if not c.entry.strategy.is_generic]
+        specific = [c for c in candidates if not c.entry.strategy.is_generic]
+        # a strategy that only matched warnings outside the failing step has no say (as before)
+        votes = [_vote(c, reading, top_lines, failed_steps, i == 0) for i, c in enumerate(specific) if c.key[0] > 0]
+        votes = [v for v in votes if v.strong or v.in_step]
         vocab_scores = None
         if self.vocab is not None and reading.roots:
             vocab_scores = self.vocab.category_scores([c.line.text for c in reading.roots[:5]])
@@ -272,13 +279,15 @@ class Classifier:
         )
 
 
-def _vote(c: _Candidate, reading: _Reading, top_lines: set[int], failed_steps: frozenset[str | None]) -> StrategyVote:
+def _vote(
+    c: _Candidate, reading: _Reading, top_lines: set[int], failed_steps: frozenset[str | None], pick: bool
+) -> StrategyVote:
     strong = c.key[0] == 2
     in_step = c.root.line in reading.lines or (c.root.step is not None and c.root.step in failed_steps)
     near = any(h.line in top_lines for h in c.entry.hits)
     s = c.entry.strategy
     runner_event = c.root.text.startswith("##[error]") and s.category in ("infrastructure", "timeout")
-    return StrategyVote(s.category, s.confidence, strong, in_step, near, transient_ok=runner_event)
+    return StrategyVote(s.category, s.confidence, strong, in_step, near, transient_ok=runner_event, pick=pick)
 
 
 def _lead_layer(verdict: Verdict) -> str:
@@ -338,7 +347,9 @@ def _evidence(best: _Candidate | None, reading: _Reading, verdict: Verdict) -> t
 
     roots = reading.roots
     top3 = {c.line.line for c in roots[:3]}
-    strategy_first = best is not None and (best.root.line in top3 or not roots)
+    strategy_first = best is not None and (
+        best.root.line in top3 or not roots or (best.key[0] == 2 and best.root.line in reading.lines)
+    )
     if best is not None and strategy_first:
         add(EvidenceLine(best.root.line, best.root.text), "strategy")
     for c in roots[:3]:

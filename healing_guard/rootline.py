@@ -37,6 +37,7 @@ _STRONG = re.compile(
     | \bpanic:                                           # go
     | ^\s*E\s{2,}\S                                      # pytest E lines
     | \bsorry,\ unimplemented\b                          # gcc
+    | ^\S*/_temp/[\w-]+\.(?:sh|ps1):\ line\ \d+:\ |^(?:/usr)?/bin/(?:ba|z|da)?sh:\ (?:line\ \d+:\ )?\S   # the step's shell
     | ^\s*(?:[\w.$]+\.)?[A-Z]\w*(?:Error|Exception|Failure)\b(?::|$) # Python / Java / JS exception
     | \bTraceback\ \(most\ recent
     | ^\s*(?:---\ FAIL:|FAIL(?:ED)?\b|not\ ok\ \d+|✕|✗|✘|×|❌|⨯|●\ )   # failing tests and checks
@@ -87,12 +88,12 @@ _CASCADE = re.compile(
     | \bnpm\ (?:ERR!|error)\s*$|\bELIFECYCLE\b|\berror\ Command\ failed\ with\ exit\ code\b|\bCommand\ failed\ with\ exit\ code\b
     | \bexit\ (?:status|code)\ \d+\s*$|\bexited\ with\ (?:exit\ )?code\b|\breturned\ non-zero\ exit\ status\b
     | \bprocess\ '.*'\ failed\ with\ exit\ code\b|\bScript\ .*\ failed\b
-    | ^\*\ What\ went\ wrong:|^\*\ Try:|^>\ Run\ with\ --(?:stacktrace|info|debug)|^>\ Get\ more\ help|^\[ERROR\]\ (?:->|Re-run|For\ more|To\ see|$)
-    | ^\[ERROR\]\ Failed\ to\ execute\ goal
+    | ^\*\ What\ went\ wrong:|^\*\ Try:|^>\ Run\ with\ --(?:stacktrace|info|debug)|^>\ Get\ more\ help|^\[ERROR\]\ (?:->|Re-run|For\ more|To\ see|\[Help\ \d+\]|$)
     | \bSee\ .*\ for\ (?:details|more)\b|\bfor\ the\ full\ (?:report|log)\b
     | ^Error:\ Command\ failed:|\bsubprocess-exited-with-error\b|^\s*exit\ code:\ \d+
     | ^error:\ Recipe\ `|^\s*╰─>|\bELIFECYCLE\b|^\s*lerna\ (?:ERR!|error)
-    | ^\s*(?:Warning|Error):\ The\ process\ '.*'\ failed
+    | ^\s*(?:Warning|Error):\ The\ process\ '.*'\ failed|\bscript\ returned\ exit\ code\b|^Finished:\ FAILURE
+    | ^\[ERROR\]\ COMPILATION\ ERROR\b|^The\ command\ ".*"\ exited\ with
     """
 )
 
@@ -116,6 +117,7 @@ _SOFT_NOISE = re.compile(
     | \b(?:[Rr]etry(?:ing)?|attempt\ \d+\s*(?:of|/)\s*\d+|will\ retry|[Rr]etrying\ in)\b
     | ^\s*(?:Download|Downloading|Downloaded|Fetching|Resolving|Compiling|Checking|Installing|Collecting|Requirement\ already)\b
     | \b(?:0|no)\ (?:errors?|failures?|failed)\b|\berrors?=0\b|\bpassed\b.*\b0\ failed\b
+    | \bPicked\ up\ (?:_?JAVA_\w*OPTIONS|JDK_JAVA_OPTIONS)\b
     | ^\s*(?:continue-on-error|fail-fast|error-on|ignore-errors?|FAIL_ON\w*|\w*ERROR\w*=)
     """
 )
@@ -163,18 +165,37 @@ def split_step(text: StepText) -> StepView:
         else:
             start = 1
     output = tuple(lines[start:])
+    code = text.exit_code
     if not command:
-        # a plain log: the command is the last shell trace or tool banner before the first error
-        command = _pseudo_command(output)
-    return StepView(text.step, tuple(c for c in command if c.strip()), output, text.exit_code)
+        # a plain log (other CIs, local runs): the failing pseudo-step
+        output, cmd, found = _pseudo_step(output)
+        command = [cmd] if cmd else []
+        code = code if code is not None else found
+    return StepView(text.step, tuple(c for c in command if c.strip()), output, code)
 
 
-def _pseudo_command(lines: Sequence[EvidenceLine]) -> list[str]:
+_TRAVIS_EXIT = re.compile(r'^The command "(?P<command>.+)" (?:exited with|failed and exited with) (?P<code>\d+)')
+
+
+def _pseudo_step(lines: Sequence[EvidenceLine]) -> tuple[tuple[EvidenceLine, ...], str, int | None]:
+    """The pseudo-step that failed: the one a CI's exit message names (Travis: ``The command "x"
+    exited with 1.``), else the last one that printed a real error, else all lines."""
     steps = pseudo_steps(lines)
-    for s in steps:
-        if any(_STRONG.search(e.text) for e in lines[s.start : s.stop]):
-            return [s.command] if s.command else []
-    return [steps[-1].command] if steps[-1].command else []
+    if len(steps) == 1:
+        return tuple(lines), steps[0].command, None
+    for i in range(len(lines) - 1, -1, -1):
+        t = lines[i].text
+        if t.startswith("The command"):
+            m = _TRAVIS_EXIT.match(t)
+            if m and m.group("code") != "0":
+                named = [s for s in steps if s.start < i and s.command == m.group("command")]
+                if named:
+                    s = named[-1]
+                    return tuple(lines[s.start : i + 1]), s.command, int(m.group("code"))
+    for s in reversed(steps):
+        if any(score_line(e.text)[1] == "error" for e in lines[s.start : s.stop]):
+            return tuple(lines[s.start :]), s.command, None
+    return tuple(lines), steps[-1].command, None
 
 
 def score_line(text: str) -> tuple[float, str]:
@@ -236,6 +257,7 @@ def rank(
         scored.append((tier, i, Candidate(e, s + pos, why)))
     if not scored:
         return []
+    _gradle_cause(lines, scored)
     top = max(t for t, _, _ in scored)
     # inside the best tier the earliest line is the root; the others follow by score then position
     best_tier = [c for t, _, c in scored if t == top]
@@ -245,6 +267,41 @@ def rank(
 
 
 _STRIP_ANNOTATION = re.compile(r"^##\[error\]")
+_WENT_WRONG = re.compile(r"^\* What went wrong:")
+_TRY = re.compile(r"^\* (?:Try|Exception is):|^BUILD FAILED|^FAILURE:")
+_GRADLE_DETAIL = re.compile(r"^(\s*)> (?!Run with|Get more help|There (?:is|are) \d+ more)\S")
+GRADLE_CAUSE = 2.9
+
+
+def _gradle_cause(lines: Sequence[EvidenceLine], scored: list[tuple[float, int, Candidate]]) -> None:
+    """Gradle explains a failure under ``* What went wrong:``, most specific at the deepest ``>``.
+
+    That line is the cause of the build failure; compiler errors printed before it still rank
+    above it (they are what the task failed on)."""
+    index = {i: k for k, (_, i, _) in enumerate(scored)}
+    for i, e in enumerate(lines):
+        if not e.text.startswith("* What") or not _WENT_WRONG.match(e.text):
+            continue
+        best: tuple[int, int] | None = None
+        for j in range(i + 1, min(i + 40, len(lines))):
+            t = lines[j].text
+            if _TRY.match(t):
+                break
+            m = _GRADLE_DETAIL.match(t)
+            if m and (best is None or len(m.group(1)) >= best[0]):
+                best = (len(m.group(1)), j)
+        if best is None:
+            continue
+        j = best[1]
+        cand = Candidate(lines[j], GRADLE_CAUSE, "cause")
+        if j in index:
+            k = index[j]
+            if scored[k][0] < GRADLE_CAUSE:
+                scored[k] = (GRADLE_CAUSE, j, cand)
+        else:
+            scored.append((GRADLE_CAUSE, j, cand))
+            index[j] = len(scored) - 1
+    scored.sort(key=lambda x: x[1])
 
 
 def _norm(text: str) -> str:

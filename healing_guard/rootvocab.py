@@ -89,8 +89,8 @@ RULES: tuple[VocabRule, ...] = (
     # tests
     _r(
         "test_failure",
-        r"\bAssertionError\b|\bAssertionFailedError\b|\bassert(?:ion)? (?:failed|error)\b|^\s*E\s{2,}|^FAILED \S+::|\bFAILED \S+\.py"
-        r"|--- FAIL:|^\s*not ok \d+|^\s*●\s.*›|^\s*✕|\bexpect\(.*\)\.(?:not\.)?to\w+|\bTests? failed\b|\btests? failed\b"
+        r"\bAssertionError\b|\bAssertionFailedError\b|\bassert(?:ion)? (?:failed|error)\b|^\s*E\s+assert\b"
+        r"|--- FAIL:|\bexpect\(.*\)\.(?:not\.)?to\w+|\bTests? failed\b|\btests? failed\b"
         r"|\bTest Suites: .*\bfailed\b|\bTests run: .*(?:Failures|Errors): [1-9]|\bThere (?:was|were) \d+ failures?\b"
         r"|\btest result: FAILED\b|\b\d+ (?:tests? )?fail(?:ed|ing|ures?)\b|\bFAIL(?:URE)?: test\w*|^FAIL\s+\S"
         r"|\bExpected\b.*\b(?:but (?:was|got|received)|to (?:be|equal))\b|\bReceived\b.*:|\btoHaveScreenshot\b|\bTest .* failed\b",
@@ -99,12 +99,13 @@ RULES: tuple[VocabRule, ...] = (
     _r(
         "timeout",
         r"(?i)\bhas timed out after\b|\bexceeded the maximum execution time\b|\bTimeout of \d+\s*ms hit\b"
-        r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b",
+        r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b"
+        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+|\bTest timeout of \d+\s*ms exceeded\b",
     ),
     # network
     _r(
         "network",
-        r"(?i)\bCould not resolve host\b|\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bgetaddrinfo\b|\bsocket hang up\b"
+        r"(?i)\bCould not resolve host\b|\bConnect(?:ion)? timed out\b|\bCould not (?:GET|HEAD|get resource) 'https?://|\bECONNRESET\b|\bETIMEDOUT\b|\bEAI_AGAIN\b|\bgetaddrinfo\b|\bsocket hang up\b"
         r"|\bConnection (?:timed out|reset)\b|\bRead timed out\b|\bTLS handshake timeout\b|\bTemporary failure in name resolution\b"
         r"|\bBad Gateway\b|\bService Unavailable\b|\bGateway Time-?out\b|\breturned error\s*:\s*50[234]\b|\bstatus(?: code)?:? 50[234]\b"
         r"|\bReceived status code 50[0234]\b|\bnetwork (?:error|is unreachable|timeout)\b|\bNetwork is unreachable\b"
@@ -137,6 +138,14 @@ RULES: tuple[VocabRule, ...] = (
         r"|\bpathspec .* did not match\b|\bCould not find or load main class\b|\bno such file\b|\bdoes not exist\b"
         r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b",
         0.7,
+    ),
+    # a line a test runner prints for a failing test, whatever the test's own error says: it names
+    # the category only when nothing more specific in the line does
+    _r(
+        "test_failure",
+        r"^\s*E\s{2,}|^FAILED \S+::|\bFAILED \S+\.py|^\s*not ok \d+|^\s*●\s.*›|^\s*[✕×✗✘]\s|\bFAIL\s+\S+\.(?:test|spec)\.\w+"
+        r"|\btest\w* .*\bFAILED\b|\bTests? .*\bfailed\b",
+        0.8,
     ),
 )
 

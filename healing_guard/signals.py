@@ -32,6 +32,9 @@ from .toolsignal import ToolSignal
 RANK_WEIGHTS = (1.0, 0.55, 0.35, 0.2, 0.12)
 VOCAB_WEIGHT = 0.8
 DETERMINISTIC = frozenset({"compile_error", "test_failure", "lint"})
+#: transient categories that a line printed by a test or beside a deterministic error cannot prove
+#: (a test's own time limit is a timeout whoever prints it, so ``timeout`` is not among them)
+DAMPENED = TRANSIENT_CATEGORIES - {"timeout"}
 TRANSIENT_DAMPING = 0.3
 
 
@@ -57,6 +60,7 @@ class StrategyVote:
     in_step: bool  # the hit is inside the failing step
     near_root: bool  # the hit is one of the first root-line candidates
     transient_ok: bool = False  # the strategy names a runner/infrastructure event, not a line of output
+    pick: bool = False  # the catalogue's own first choice (strength, failing step, priority)
 
 
 @dataclass
@@ -82,6 +86,7 @@ def combine(
     votes: dict[str, float] = defaultdict(float)
     support: dict[str, set[str]] = defaultdict(set)
     line_cats: list[str] = []
+    line_votes: dict[str, list[float]] = defaultdict(list)
     for i, cand in enumerate(candidates[: len(RANK_WEIGHTS)]):
         found = categorize(cand.line.text)
         if found is None:
@@ -89,15 +94,19 @@ def combine(
         cat, w = found
         line_cats.append(cat)
         scale = 1.0 if cand.reason in ("error", "cause", "finding") else 0.6
-        votes[cat] += w * RANK_WEIGHTS[i] * scale
+        line_votes[cat].append(w * RANK_WEIGHTS[i] * scale)
+    for cat, ws in line_votes.items():
+        # the best line counts; more lines saying the same add a little (they are often one error
+        # printed twice: the line and its annotation, the test and its summary)
+        ws.sort(reverse=True)
+        votes[cat] += ws[0] + 0.1 * sum(ws[1:])
         support[cat].add("rootline")
     for t in tools:
         votes[t.category] += t.weight
         support[t.category].add("tool")
     best_strategy: dict[str, StrategyVote] = {}
     for s in strategies:
-        w = s.confidence * (1.0 if s.strong else 0.5) * (1.0 if s.in_step else 0.4) + (0.4 if s.near_root else 0.0)
-        if s.category not in best_strategy or w > _strategy_weight(best_strategy[s.category]):
+        if s.category not in best_strategy or _strategy_weight(s) > _strategy_weight(best_strategy[s.category]):
             best_strategy[s.category] = s
     for cat, s in best_strategy.items():
         votes[cat] += _strategy_weight(s)
@@ -117,7 +126,12 @@ def combine(
 
 
 def _strategy_weight(s: StrategyVote) -> float:
-    return s.confidence * (1.0 if s.strong else 0.5) * (1.0 if s.in_step else 0.4) + (0.4 if s.near_root else 0.0)
+    # the catalogue ranks its own strategies (priority says which failure wins against which): its
+    # first choice carries the layer's vote, the others only add a little
+    w = s.confidence * (1.0 if s.strong else 0.5) * (1.0 if s.in_step else 0.4)
+    if not s.pick:
+        return 0.3 * w
+    return w + (0.4 if s.near_root else 0.0) + (0.3 if s.strong else 0.0)
 
 
 def _dampen_transient(
@@ -132,7 +146,7 @@ def _dampen_transient(
     if not (test_step or deterministic_line):
         return
     for cat in list(votes):
-        if cat not in TRANSIENT_CATEGORIES:
+        if cat not in DAMPENED:
             continue
         s = strategies.get(cat)
         if s is not None and s.transient_ok:

@@ -26,6 +26,8 @@ MAX_SNAPSHOTS = 6
 MAX_LINE_CHARS = 2000
 
 _TS = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+#: colour codes written out as text (``^[[31m``), as some copied logs have them
+_CARET_ANSI = re.compile(rb"\^\[\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,10 @@ class StepText:
         """The kept lines, decoded and cleaned (no timestamp, no trailing white space)."""
         out: list[EvidenceLine] = []
         for first, data in self.chunks:
-            parts = _TS.sub(b"", data).decode("utf-8", "replace").split("\n")
+            data = _TS.sub(b"", data)
+            if b"^[[" in data:
+                data = _CARET_ANSI.sub(b"", data)
+            parts = data.decode("utf-8", "replace").split("\n")
             if data.endswith(b"\n"):
                 parts.pop()  # the empty string after the last newline is not a line
             out.extend(EvidenceLine(first + i, line.rstrip()[:MAX_LINE_CHARS]) for i, line in enumerate(parts))

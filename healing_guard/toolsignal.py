@@ -36,6 +36,9 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     )
 )
 
+#: a command that runs the project's own program: its failure says nothing about the tool
+_RUNS_PROGRAM = re.compile(r"(?i)\b(?:exec:(?:java|exec)|spring-boot:run|bootRun|gradlew? run\b|mvn(?:w)? .*\bexec\b)")
+
 #: what a bare exit code usually means (runner conventions)
 _EXIT: dict[int, tuple[str, float]] = {
     127: ("dependency_missing", 0.4),  # command not found
@@ -60,7 +63,7 @@ def from_command(command: Sequence[str], exit_code: int | None = None) -> list[T
     found: list[ToolSignal] = []
     for raw in command[:200]:
         line = raw.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith("#") or _RUNS_PROGRAM.search(line):
             continue
         for cat, name, pat in _TOOLS:
             if pat.search(line):
