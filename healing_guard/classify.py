@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .catalogue import Catalogue, load_catalogue
 from .logsource import LogInput
@@ -129,6 +129,9 @@ class Classifier:
         # a cancelled step did not fail by itself: what it was running says nothing
         canceled = bool(roots) and all(_CANCELED.search(c.line.text) for c in roots[:2])
         tools = [] if canceled else from_command(view.command, code)
+        if view.title is None:
+            # a pseudo-step's command is a guess (the trace before the error, not the step's script)
+            tools = [replace(t, weight=round(t.weight * 0.5, 3)) for t in tools]
         # "in the failing step": anywhere in the kept text of the step (for a plain log, its end)
         return _Reading(view, roots, tools, frozenset(e.line for e in windows[0].lines()))
 

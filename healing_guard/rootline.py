@@ -26,7 +26,7 @@ MAX_CANDIDATES = 10
 _STRONG = re.compile(
     r"""(?x)
       ^\#\#\[error\](?!Process\ completed)            # a runner annotation that is not the exit code
-    | \b(?:error|ERROR)(?:\[\w+\])?\ ?[:•]              # error: / ERROR: / error[E0425]: / error •
+    | \b(?:error|Error|ERROR)(?:\[\w+\])?\ ?[:•]            # error: / ERROR: / error[E0425]: / error •
     | \berror\ (?:TS|CS|C|LNK|FS|BC)\d+\b                # tsc, C#, MSVC, linker
     | ^(?:\S+:\d+(?::\d+)?:\ )?(?:fatal\ )?error\b       # gcc/clang/swift: file:1:2: error
     | :\d+(?::\d+)?:\ (?:fatal\ )?[Ee]rror\b            # file:line:col: Error
@@ -39,15 +39,15 @@ _STRONG = re.compile(
     | \bsorry,\ unimplemented\b                          # gcc
     | ^\S*/_temp/[\w-]+\.(?:sh|ps1):\ line\ \d+:\ |^(?:/usr)?/bin/(?:ba|z|da)?sh:\ (?:line\ \d+:\ )?\S   # the step's shell
     | ^\s*(?:[\w.$]+\.)?[A-Z]\w*(?:Error|Exception|Failure)\b(?::|$) # Python / Java / JS exception
-    | \bTraceback\ \(most\ recent
-    | ^\s*(?:---\ FAIL:|FAIL(?:ED)?\b|not\ ok\ \d+|✕|✗|✘|×|❌|⨯|●\ )   # failing tests and checks
+    | ^\s*(?:---\ FAIL:|FAIL(?:ED)?\b|not\ ok\ \d+|[✕✗✘×❌⨯]\s|●\ )   # failing tests and checks
     | \bnpm\ (?:ERR!|error)\ (?:code|404|notarget|ERESOLVE|E\d{3})
     | \bERR_PNPM_\w+
     | \bcommand\ not\ found\b|\bnot\ found\ in\ PATH\b
     | \bNo\ such\ file\ or\ directory\b|\bcannot\ access\b|\bcan't\ open\b
     | \b(?:Permission|Access)\ (?:denied|is\ denied)|\bnot\ accessible\b|\bdenied\ to\b
     | \bNo\ space\ left\ on\ device\b|\bout\ of\ memory\b|\bheap\ limit\b|\bKilled\b|\bSegmentation\ fault\b
-    | \bUnresolved\ reference\b|\bundefined\ reference\b|\bcannot\ find\ (?:symbol|module|-l)
+    | \bUnresolved\ reference\b|\bundefined\ reference\b|\b[Cc]annot\ find\ (?:symbol|module|package|-l)
+    | \b[Ee]xceeded\ timeout\b|\b[Tt]imeout\ of\ \d+\s*ms\b
     | \bisn't\ defined\b|\bis\ not\ defined\b|\bnot\ found:|\bMember\ not\ found\b
     | \bmanifest\ unknown\b|\bpull\ access\ denied\b
     | \b(?:timed\ out|Timeout\ of\ \d+|[Tt]imeout\ \d+\s*ms\ exceeded|has\ timed\ out|exceeded\ the\ maximum)
@@ -76,6 +76,7 @@ _SUMMARY = re.compile(
     | \berror:\ could\ not\ compile\b|\bFound\ \d+\ errors?\b|\btest\ result:\ FAILED\b
     | \bfailed\ to\ execute\ goal\b|\bExecution\ failed\ for\ task\b|\bCompilation\ failed\b
     | ^\s*=+\ .*\bfailed\b.*=+$|^\s*FAILURES\b|^\s*short\ test\ summary
+    | \bTraceback\ \(most\ recent|^\s*●\ Test\ suite\ failed\ to\ run
     """
 )
 

@@ -100,7 +100,7 @@ RULES: tuple[VocabRule, ...] = (
         "timeout",
         r"(?i)\bhas timed out after\b|\bexceeded the maximum execution time\b|\bTimeout of \d+\s*ms hit\b"
         r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b"
-        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+|\bTest timeout of \d+\s*ms exceeded\b",
+        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+",
     ),
     # network
     _r(
@@ -145,7 +145,7 @@ RULES: tuple[VocabRule, ...] = (
         "test_failure",
         r"^\s*E\s{2,}|^FAILED \S+::|\bFAILED \S+\.py|^\s*not ok \d+|^\s*●\s.*›|^\s*[✕×✗✘]\s|\bFAIL\s+\S+\.(?:test|spec)\.\w+"
         r"|\btest\w* .*\bFAILED\b|\bTests? .*\bfailed\b",
-        0.8,
+        0.5,
     ),
 )
 

@@ -36,6 +36,8 @@ DETERMINISTIC = frozenset({"compile_error", "test_failure", "lint"})
 #: (a test's own time limit is a timeout whoever prints it, so ``timeout`` is not among them)
 DAMPENED = TRANSIENT_CATEGORIES - {"timeout"}
 TRANSIENT_DAMPING = 0.3
+#: a guess from the command alone (nothing in the output agrees) must be at least this strong
+MIN_TOOL_ONLY = 0.3
 
 
 class VocabLike(Protocol):
@@ -121,6 +123,8 @@ def combine(
         return Verdict("unknown", 0.1, dict(votes), dict(support))
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])
     cat, top = ranked[0]
+    if support[cat] == {"tool"} and top < MIN_TOOL_ONLY:
+        return Verdict("unknown", 0.1, dict(votes), dict(support))
     total = sum(v for _, v in ranked)
     return Verdict(cat, _confidence(cat, top, total, support[cat], best_strategy.get(cat)), dict(votes), dict(support))
 
