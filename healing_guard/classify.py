@@ -244,8 +244,13 @@ class Classifier:
             evidence = tuple(_tag(c.line, "rootline") for c in reading.roots[:MAX_EVIDENCE])
         if generic:
             best = generic[0]
-            if not evidence:
-                evidence = _strategy_evidence(best.root, best.entry.hits)
+            # a catch-all that names a tool or an event (``git``, ``buildx``, ``cancelled``) points at
+            # its line; a bare catch-all (any ``error`` line, the exit code) leaves it to the finder
+            named = bool(set(best.entry.strategy.tags) - {"generic", "noise"})
+            if not evidence or named:
+                lead = _strategy_evidence(best.root, best.entry.hits)
+                seen = {e.line for e in lead}
+                evidence = (*lead[:3], *(e for e in evidence if e.line not in seen))[:MAX_EVIDENCE]
             confidence = 0.3 if best.key[1] == 1 else 0.2
             sid = best.entry.strategy.id
             generic_params = {k: v for k, v in best.root.groups.items() if k != "exit_code"}
@@ -350,8 +355,13 @@ def _evidence(best: _Candidate | None, reading: _Reading, verdict: Verdict) -> t
 
     roots = reading.roots
     top3 = {c.line.line for c in roots[:3]}
+    # the strategy's line leads when it names the failure among the first candidates, when it is a
+    # real error in the failing step, or when the root lines' own vocabulary did not back the category
     strategy_first = best is not None and (
-        best.root.line in top3 or not roots or (best.key[0] == 2 and best.root.line in reading.lines)
+        best.root.line in top3
+        or not roots
+        or (best.key[0] == 2 and best.root.line in reading.lines)
+        or "rootline" not in verdict.layers
     )
     if best is not None and strategy_first:
         add(EvidenceLine(best.root.line, best.root.text), "strategy")
