@@ -19,7 +19,7 @@ from .logsource import LogInput
 from .models import TRANSIENT_CATEGORIES, Diagnosis, EvidenceLine, Remediation, Risk, SecondaryCause, Strategy
 from .rootline import Candidate, StepView, rank, split_step
 from .scanner import Hit, Scanner, ScanResult, StrategyHits, is_noise_step
-from .signals import StrategyVote, VocabLike, Verdict, combine
+from .signals import StrategyVote, Verdict, VocabLike, combine
 from .signature import signature
 from .toolsignal import ToolSignal, finding_pattern, from_command
 
@@ -160,7 +160,9 @@ class Classifier:
         verdict = combine(reading.roots, reading.tools, votes, vocab_scores)
         if verdict.category == "unknown":
             return self._unknown(scan, candidates, reading, warnings)
-        same = [c for c in candidates if not c.entry.strategy.is_generic and c.entry.strategy.category == verdict.category]
+        same = [
+            c for c in candidates if not c.entry.strategy.is_generic and c.entry.strategy.category == verdict.category
+        ]
         best = same[0] if same else None
         return self._diagnosis(scan, verdict, best, candidates, reading, warnings)
 
@@ -294,8 +296,9 @@ def _vote(
     in_step = c.root.line in reading.lines or (c.root.step is not None and c.root.step in failed_steps)
     near = any(h.line in top_lines for h in c.entry.hits)
     s = c.entry.strategy
-    runner_event = c.root.text.startswith("##[error]") and s.category in ("infrastructure", "timeout")
-    return StrategyVote(s.category, s.confidence, strong, in_step, near, transient_ok=runner_event, pick=pick)
+    # a runner's own annotation, or a strategy the user wrote for their logs, is taken at its word
+    trusted = not s.builtin or (c.root.text.startswith("##[error]") and s.category in ("infrastructure", "timeout"))
+    return StrategyVote(s.category, s.confidence, strong, in_step, near, transient_ok=trusted, pick=pick)
 
 
 def _lead_layer(verdict: Verdict) -> str:

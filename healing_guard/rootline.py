@@ -37,7 +37,8 @@ _STRONG = re.compile(
     | \bpanic:                                           # go
     | ^\s*E\s{2,}\S                                      # pytest E lines
     | \bsorry,\ unimplemented\b                          # gcc
-    | ^\S*/_temp/[\w-]+\.(?:sh|ps1):\ line\ \d+:\ |^(?:/usr)?/bin/(?:ba|z|da)?sh:\ (?:line\ \d+:\ )?\S   # the step's shell
+    | ^\S*/_temp/[\w-]+\.(?:sh|ps1):\ line\ \d+:\ |^(?:/usr)?/bin/(?:ba|z
+    |da)?sh:\ (?:line\ \d+:\ )?\S   # the step's shell
     | ^\s*(?:[\w.$]+\.)?[A-Z]\w*(?:Error|Exception|Failure)\b(?::|$) # Python / Java / JS exception
     | ^\s*(?:---\ FAIL:|FAIL(?:ED)?\b|not\ ok\ \d+|[✕✗✘×❌⨯]\s|●\ )   # failing tests and checks
     | \bnpm\ (?:ERR!|error)\ (?:code|404|notarget|ERESOLVE|E\d{3})
@@ -53,7 +54,8 @@ _STRONG = re.compile(
     | \b(?:timed\ out|Timeout\ of\ \d+|[Tt]imeout\ \d+\s*ms\ exceeded|has\ timed\ out|exceeded\ the\ maximum)
     | \bConnection\ (?:refused|reset|timed\ out)|\bCould\ not\ resolve\ host\b|\bECONNRE\w+|\bETIMEDOUT\b
     | \bThe\ operation\ was\ canceled\b
-    | \b(?:is|are)\ not\ supported\b|\bunknown\ (?:option|command|flag|argument)\b|\binvalid\ (?:choice|option|argument|value)\b
+    | \b(?:is|are)\ not\ supported\b|\bunknown\ (?:option|command|flag|argument)\b|\binvalid\ (?:choice|option
+    |argument|value)\b
     | \b(?:is\ )?missing\ required\b|\bmust\ be\ (?:set|provided|specified)\b
     """
 )
@@ -85,11 +87,14 @@ _CASCADE = re.compile(
     r"""(?xi)
       ^\#\#\[error\]Process\ completed\ with\ exit\ code|^Error:\ Process\ completed\ with\ exit\ code
     | \bmake(?:\[\d+\])?:\ \*\*\*|\bninja:\ build\ stopped\b|\bgmake(?:\[\d+\])?:\ \*\*\*
-    | \bnpm\ (?:ERR!|error)\ (?:A\ complete\ log|code\ ELIFECYCLE|errno|Lifecycle|command\ failed|\ *at\ location|path\b|This\ is\ probably|Failed\ at\ the)
-    | \bnpm\ (?:ERR!|error)\s*$|\bELIFECYCLE\b|\berror\ Command\ failed\ with\ exit\ code\b|\bCommand\ failed\ with\ exit\ code\b
+    | \bnpm\ (?:ERR!|error)\ (?:A\ complete\ log|code\ ELIFECYCLE|errno|Lifecycle|command\ failed
+    |\ *at\ location|path\b|This\ is\ probably|Failed\ at\ the)
+    | \bnpm\ (?:ERR!|error)\s*$|\bELIFECYCLE\b|\berror\ Command\ failed\ with\ exit\ code\b
+    |\bCommand\ failed\ with\ exit\ code\b
     | \bexit\ (?:status|code)\ \d+\s*$|\bexited\ with\ (?:exit\ )?code\b|\breturned\ non-zero\ exit\ status\b
     | \bprocess\ '.*'\ failed\ with\ exit\ code\b|\bScript\ .*\ failed\b
-    | ^\*\ What\ went\ wrong:|^\*\ Try:|^>\ Run\ with\ --(?:stacktrace|info|debug)|^>\ Get\ more\ help|^\[ERROR\]\ (?:->|Re-run|For\ more|To\ see|\[Help\ \d+\]|$)
+    | ^\*\ What\ went\ wrong:|^\*\ Try:|^>\ Run\ with\ --(?:stacktrace|info|debug)|^>\ Get\ more\ help
+    |^\[ERROR\]\ (?:->|Re-run|For\ more|To\ see|\[Help\ \d+\]|$)
     | \bSee\ .*\ for\ (?:details|more)\b|\bfor\ the\ full\ (?:report|log)\b
     | ^Error:\ Command\ failed:|\bsubprocess-exited-with-error\b|^\s*exit\ code:\ \d+
     | ^error:\ Recipe\ `|^\s*╰─>|\bELIFECYCLE\b|^\s*lerna\ (?:ERR!|error)
@@ -107,7 +112,7 @@ _NOISE = re.compile(
     | ^\s*File\ ".*",\ line\ \d+|^\s*\#\d+\ +0x[0-9a-f]+|^\s+\.\.\.\ \d+\ more\b
     | ^\s*>?\s*\d*\s*[|│]\s|^\s*[\^~]+\s*$|^\s*\|\s*$|^>\s{2,}\S            # code frames, pytest's source line
     | ^\s*>\ (?:Task\ :|Configure\ project|Run\ with|Get\ more\ help|There\ (?:is|are)\ \d+\ more|[\w@/.-]+@\S+\ \S)
-    | ^\s*\S*\.\w+:\d+(?::\d+)?:\ warning\b|:\ warning\ [A-Z]+\d+:|\bwarning:\ 
+    | ^\s*\S*\.\w+:\d+(?::\d+)?:\ warning\b|:\ warning\ [A-Z]+\d+:|\bwarning:\s
     """
 )
 
@@ -116,7 +121,8 @@ _SOFT_NOISE = re.compile(
     r"""(?x)
       \b(?:[Dd]eprecated|DEPRECATED|DeprecationWarning|is\ deprecated)\b
     | \b(?:[Rr]etry(?:ing)?|attempt\ \d+\s*(?:of|/)\s*\d+|will\ retry|[Rr]etrying\ in)\b
-    | ^\s*(?:Download|Downloading|Downloaded|Fetching|Resolving|Compiling|Checking|Installing|Collecting|Requirement\ already)\b
+    | ^\s*(?:Download|Downloading|Downloaded|Fetching|Resolving|Compiling|Checking|Installing|Collecting
+    |Requirement\ already)\b
     | \b(?:0|no)\ (?:errors?|failures?|failed)\b|\berrors?=0\b|\bpassed\b.*\b0\ failed\b
     | \bPicked\ up\ (?:_?JAVA_\w*OPTIONS|JDK_JAVA_OPTIONS)\b
     | ^\s*(?:continue-on-error|fail-fast|error-on|ignore-errors?|FAIL_ON\w*|\w*ERROR\w*=)

@@ -16,23 +16,56 @@ from dataclasses import dataclass
 _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
     (cat, name, re.compile(p))
     for cat, name, p in (
-        ("lint", "linter", r"(?i)\b(?:eslint|ruff(?! format\b(?!.*--check))|flake8|pylint|mypy|pyright|black --check|isort --check"
-         r"|prettier (?:--check|-c\b|--list-different)|stylelint|rubocop|golangci-lint|ktlint|detekt|checkstyle|spotless(?:Check|:check)"
-         r"|clippy|cargo fmt|rustfmt --check|swiftlint|shellcheck|hadolint|markdownlint|biome (?:check|ci|lint|format)|(?:dart|flutter) analyze"
-         r"|dart format|gofmt|go vet|staticcheck|phpcs|phpstan|psalm|pint|lint|format:check|format-check|check-format|pre-commit run|tflint|yamllint|actionlint)\b"),
-        ("test_failure", "test runner", r"(?i)\b(?:pytest|py\.test|tox|nox|unittest|jest|vitest|mocha|jasmine|karma|ava|playwright test|cypress run"
-         r"|mvn(?:w)? .*\b(?:test|verify|integration-test)\b|gradlew? .*\b(?:test\w*|check|connected\w*Test)\b|go test|cargo (?:test|nextest)|ctest"
-         r"|dotnet test|rspec|phpunit|pest|minitest|swift test|xcodebuild .*\btest\b|flutter test|dart test|npm (?:run )?test|yarn (?:run )?test"
-         r"|pnpm (?:run )?test|bun test|npm run e2e|test:\w+|e2e|newman run|behave|cucumber|bats|busted|mix test|sbt test|lein test|make (?:test|check)\b)"),
-        ("compile_error", "compiler", r"(?i)\b(?:tsc|javac|gcc|g\+\+|clang|clang\+\+|rustc|swiftc|xcodebuild|msbuild|dotnet build|go build|cargo (?:build|check)"
-         r"|mvn(?:w)? .*\b(?:compile|package|install)\b|gradlew? .*\b(?:assemble\w*|build|compile\w*|bundle\w*)\b|flutter build|make\b|cmake --build"
-         r"|ninja|bazel build|swift build|npm run build|yarn build|pnpm (?:run )?build|vite build|next build|webpack|forge build|solc|hardhat compile"
-         r"|latexmk|pdflatex|xelatex|typecheck|type-check|tsc --noEmit|ng build|expo export|eas build|electron-builder)\b"),
-        ("dependency_missing", "installer", r"(?i)\b(?:npm (?:ci|install|i)\b|yarn(?: install)?\s*(?:--frozen-lockfile|--immutable)?$|pnpm (?:install|i)\b|bun install"
-         r"|pip3? install|poetry (?:install|lock)|pipenv install|uv (?:sync|pip install)|conda (?:install|env create)|bundle(?: install)?\b|gem install"
-         r"|apt(?:-get)? install|brew install|composer install|go mod (?:download|tidy)|cargo fetch|flutter pub get|dart pub get|pub get"
-         r"|pod install|mvn(?:w)? dependency:|npx --yes|dotnet restore|nuget restore|vcpkg install|conan install)"),
-        ("docker_image", "container", r"(?i)\b(?:docker (?:pull|run)|docker compose (?:pull|up)|docker-compose (?:pull|up))\b"),
+        (
+            "lint",
+            "linter",
+            r"(?i)\b(?:eslint|ruff(?! format\b(?!.*--check))|flake8|pylint|mypy|pyright|black --check|isort --check"
+            r"|prettier (?:--check|-c\b|--list-different)|stylelint|rubocop|golangci-lint|ktlint|detekt"
+            r"|checkstyle|spotless(?:Check|:check)"
+            r"|clippy|cargo fmt|rustfmt --check|swiftlint|shellcheck|hadolint|markdownlint|biome (?:check|ci"
+            r"|lint|format)|(?:dart|flutter) analyze"
+            r"|dart format|gofmt|go vet|staticcheck|phpcs|phpstan|psalm|pint|lint|format:check|format-check"
+            r"|check-format|pre-commit run|tflint|yamllint|actionlint)\b",
+        ),
+        (
+            "test_failure",
+            "test runner",
+            r"(?i)\b(?:pytest|py\.test|tox|nox|unittest|jest|vitest|mocha|jasmine|karma|ava|playwright test|cypress run"
+            r"|mvn(?:w)? .*\b(?:test|verify|integration-test)\b|gradlew? .*\b(?:test\w*|check"
+            r"|connected\w*Test)\b|go test|cargo (?:test|nextest)|ctest"
+            r"|dotnet test|rspec|phpunit|pest|minitest|swift test|xcodebuild .*\btest\b|flutter test|dart test"
+            r"|npm (?:run )?test|yarn (?:run )?test"
+            r"|pnpm (?:run )?test|bun test|npm run e2e|test:\w+|e2e|newman run|behave|cucumber|bats|busted"
+            r"|mix test|sbt test|lein test|make (?:test|check)\b)",
+        ),
+        (
+            "compile_error",
+            "compiler",
+            r"(?i)\b(?:tsc|javac|gcc|g\+\+|clang|clang\+\+|rustc|swiftc|xcodebuild|msbuild|dotnet build"
+            r"|go build|cargo (?:build|check)"
+            r"|mvn(?:w)? .*\b(?:compile|package|install)\b|gradlew? .*\b(?:assemble\w*|build|compile\w*"
+            r"|bundle\w*)\b|flutter build|make\b|cmake --build"
+            r"|ninja|bazel build|swift build|npm run build|yarn build|pnpm (?:run )?build|vite build|next build"
+            r"|webpack|forge build|solc|hardhat compile"
+            r"|latexmk|pdflatex|xelatex|typecheck|type-check|tsc --noEmit|ng build|expo export|eas build"
+            r"|electron-builder)\b",
+        ),
+        (
+            "dependency_missing",
+            "installer",
+            r"(?i)\b(?:npm (?:ci|install|i)\b|yarn(?: install)?\s*(?:--frozen-lockfile|--immutable)?$"
+            r"|pnpm (?:install|i)\b|bun install"
+            r"|pip3? install|poetry (?:install|lock)|pipenv install|uv (?:sync|pip install)|conda (?:install"
+            r"|env create)|bundle(?: install)?\b|gem install"
+            r"|apt(?:-get)? install|brew install|composer install|go mod (?:download|tidy)|cargo fetch"
+            r"|flutter pub get|dart pub get|pub get"
+            r"|pod install|mvn(?:w)? dependency:|npx --yes|dotnet restore|nuget restore|vcpkg install|conan install)",
+        ),
+        (
+            "docker_image",
+            "container",
+            r"(?i)\b(?:docker (?:pull|run)|docker compose (?:pull|up)|docker-compose (?:pull|up))\b",
+        ),
     )
 )
 
