@@ -125,7 +125,9 @@ class Classifier:
             return _Reading(None, self._rank(lines, None), [], frozenset(e.line for e in lines))
         view = split_step(windows[0])
         code = view.exit_code if view.exit_code is not None else scan.exit_code
-        roots = self._rank(view.output, finding_pattern(view.command))
+        # npm/yarn print the script they run as a "> cmd" banner: it names the tool too
+        banners = [e.text[2:] for e in view.output[:400] if e.text.startswith("> ")][:20]
+        roots = self._rank(view.output, finding_pattern([*view.command, *banners]))
         # a cancelled step did not fail by itself: what it was running says nothing
         canceled = bool(roots) and all(_CANCELED.search(c.line.text) for c in roots[:2])
         tools = [] if canceled else from_command(view.command, code)
@@ -329,7 +331,7 @@ def _general_params(params: dict[str, object], reading: _Reading) -> None:
                 continue
             t = _TEST_ID.match(e.text)
             if t:
-                name = next(v for v in t.groups() if v)
+                name = next(v for v in t.groups() if v).rstrip(" ─")
                 if name not in tests:
                     tests.append(name)
                 if len(tests) >= MAX_TESTS:
