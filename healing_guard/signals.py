@@ -38,6 +38,8 @@ DAMPENED = TRANSIENT_CATEGORIES - {"timeout"}
 TRANSIENT_DAMPING = 0.3
 #: a guess from the command alone (nothing in the output agrees) must be at least this strong
 MIN_TOOL_ONLY = 0.3
+#: the same for the learned model alone (0.8 x a probability of 0.75)
+MIN_VOCAB_ONLY = 0.6
 
 
 class VocabLike(Protocol):
@@ -114,16 +116,21 @@ def combine(
         votes[cat] += _strategy_weight(s)
         support[cat].add("strategy")
     if vocab_scores:
+        # a learned model has read many logs but not this catalogue's priorities: beside the
+        # catalogue's own pick in the failing step it counts half
+        firm = any(s.pick and s.in_step for s in strategies)
+        weight = VOCAB_WEIGHT * (0.5 if firm else 1.0)
         for cat, p in vocab_scores.items():
             if cat in CATEGORIES and cat != "unknown" and p > 0.05:
-                votes[cat] += VOCAB_WEIGHT * p
+                votes[cat] += weight * p
                 support[cat].add("vocab")
     _dampen_transient(votes, tools, line_cats, best_strategy)
     if not votes or max(votes.values()) <= 0.05:
         return Verdict("unknown", 0.1, dict(votes), dict(support))
     ranked = sorted(votes.items(), key=lambda kv: -kv[1])
     cat, top = ranked[0]
-    if support[cat] == {"tool"} and top < MIN_TOOL_ONLY:
+    alone = (support[cat] == {"tool"} and top < MIN_TOOL_ONLY) or (support[cat] == {"vocab"} and top < MIN_VOCAB_ONLY)
+    if alone:
         return Verdict("unknown", 0.1, dict(votes), dict(support))
     total = sum(v for _, v in ranked)
     return Verdict(cat, _confidence(cat, top, total, support[cat], best_strategy.get(cat)), dict(votes), dict(support))
