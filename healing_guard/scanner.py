@@ -228,11 +228,12 @@ class Scanner:
             assert window is not None
             window.begin_block(block, line_base)
             step = self._scan_block(block, line_base, step, changes, result, full_format)
-            window.end_block()
+            newlines = block.count(b"\n")
+            window.end_block(line_base + newlines + 1)
             self._keep_tail(block, line_base, tail, self._strip_each)
             # only complete lines count here: a block that does not end with a newline is the last one,
             # or a piece of a line too long to hold whose rest starts the next block
-            line_base += block.count(b"\n")
+            line_base += newlines
             partial = not block.endswith(b"\n")
         if first:
             check_text(b"", source.name)

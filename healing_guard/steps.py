@@ -68,21 +68,7 @@ class _Segment:
     tail_size: int = 0
 
     def add(self, first_line: int, data: bytes) -> None:
-        if not data:
-            return
-        if self.head_size < HEAD_BYTES:
-            room = HEAD_BYTES - self.head_size
-            if len(data) <= room:
-                self.head.append((first_line, data))
-                self.head_size += len(data)
-                return
-            cut = data.rfind(b"\n", 0, room) + 1
-            if cut > 0:
-                self.head.append((first_line, data[:cut]))
-                self.head_size += cut
-                first_line += data.count(b"\n", 0, cut)
-                data = data[cut:]
-            self.head_size = HEAD_BYTES  # the head is closed even when its last line did not fit
+        """Append to the tail (the head is filled by the window), keeping its last TAIL_BYTES."""
         self.tail.append((first_line, data))
         self.tail_size += len(data)
         self._trim()
@@ -129,10 +115,29 @@ class StepWindow:
         self._off_line = line_base + 1
 
     def _take(self, end: int, line: int) -> None:
-        """Move this block's bytes up to ``end`` (the start of ``line``) into the current segment."""
-        if end > self._off:
-            self._seg.add(self._off_line, self._block[self._off : end])
-        self._off = max(self._off, end)
+        """Move this block's bytes up to ``end`` (the start of ``line``) into the current segment.
+
+        Only what the segment keeps is sliced and counted: the rest of its head while the head is
+        open, and the last ``TAIL_BYTES``; line numbers come from ``line`` counting backwards."""
+        off, block, seg = self._off, self._block, self._seg
+        if end > off:
+            start = off
+            if seg.head_size < HEAD_BYTES:
+                stop = min(end, off + HEAD_BYTES - seg.head_size)
+                if stop < end:
+                    stop = block.rfind(b"\n", off, stop) + 1 or off
+                if stop > off:
+                    seg.head.append((self._off_line, block[off:stop]))
+                    seg.head_size += stop - off
+                if stop < end:
+                    seg.head_size = HEAD_BYTES  # closed, even when its last line did not fit
+                start = stop
+            if end > start:
+                if end - start > TAIL_BYTES:
+                    start = block.find(b"\n", end - TAIL_BYTES) + 1 or end
+                if end > start:
+                    seg.add(line - block.count(b"\n", start, end), block[start:end])
+        self._off = max(off, end)
         self._off_line = line
 
     def mark(self, line: int, start: int, step: str | None, *, noise: bool) -> None:
@@ -150,8 +155,11 @@ class StepWindow:
             return
         self.failed.append(StepText(step if step is not None else self._seg.step, code, self._seg.chunks(), True, line))
 
-    def end_block(self) -> None:
-        self._take(len(self._block), self._line_base + self._block.count(b"\n") + 1)
+    def end_block(self, next_line: int | None = None) -> None:
+        """The block is scanned; ``next_line`` is the number of the line after it (counted if not given)."""
+        if next_line is None:
+            next_line = self._line_base + self._block.count(b"\n") + 1
+        self._take(len(self._block), next_line)
         self._block = b""
 
     def finish(self, last_line: int) -> StepText | None:
