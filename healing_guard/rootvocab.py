@@ -68,7 +68,8 @@ RULES: tuple[VocabRule, ...] = (
         r"|(?-i:\bCould NOT find\b)|\bCouldn't resolve the package\b|\bNo matching (?:version|distribution) found\b"
         r"|\bnotarget\b"
         r"|\bCould not find a version that satisfies\b|\bCould not (?:find|resolve) (?:artifact|dependency|\S+:\S+:\S+)"
-        r"|\bUnable to resolve action\b|(?<![\w-])[\w.+][\w.+-]*: command not found\b|\bcommand not found: |\bnot found in PATH\b|\bis not installed\b"
+        r"|\bUnable to resolve action\b|(?<![\w-])[\w.+][\w.+-]*: command not found\b|\bcommand not found: "
+        r"|\bnot found in PATH\b|\bis not installed\b"
         r"|\bnot installed\b"
         r"|\bcannot find -l\S+|\bfatal error: \S+\.h(?:pp)?: No such file"
         r"|\bPackage '?\S+'? was not found in the pkg-config"
@@ -149,7 +150,8 @@ RULES: tuple[VocabRule, ...] = (
     # configuration and environment
     _r(
         "config_env",
-        r"(?i)(?:^|\s)-[\w-]+: command not found\b|\benvironment variable\b|\bmust be (?:set|provided|specified|defined)\b|\bis not set\b|\bnot configured\b"
+        r"(?i)(?:^|\s)-[\w-]+: command not found\b|\benvironment variable\b|\bmust be (?:set|provided|specified"
+        r"|defined)\b|\bis not set\b|\bnot configured\b"
         r"|\bmissing required (?:property|input|option|argument|parameter|field)\b|\binvalid choice\b"
         r"|\bunknown (?:or unexpected )?option\b"
         r"|\bunrecognized (?:option|argument|arguments)\b|\bis not supported\b|\bnot supported by\b|^usage: "
