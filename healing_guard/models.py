@@ -89,9 +89,14 @@ class EvidenceLine:
 
     line: int
     text: str
+    #: which layer of the diagnosis found it: "strategy", "rootline", "tool", "vocab", "context", "tail"
+    layer: str = field(default="", compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "text": self.text}
+        out: dict[str, Any] = {"line": self.line, "text": self.text}
+        if self.layer:
+            out["layer"] = self.layer
+        return out
 
 
 @dataclass(frozen=True)

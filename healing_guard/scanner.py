@@ -18,10 +18,16 @@ from typing import BinaryIO
 from . import regex_engine
 from .logsource import LogInput, check_text, iter_blocks
 from .models import EvidenceLine, Strategy
+from .steps import StepText, StepWindow
 
 MAX_HITS_PER_STRATEGY = 50
 CONTEXT_AFTER = 6
 MAX_LINE_CHARS = 2000
+#: Step markers kept: the first ones and the last ones (a log may hold millions of ``##[group]``).
+MAX_STEPS_HEAD = 200
+MAX_STEPS_TAIL = 800
+MAX_STEP_CHARS = 200
+MAX_FAILED_STEPS = 100
 
 _TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _TS_LINE = re.compile(rb"(?m)^" + _TS)
@@ -86,6 +92,40 @@ class ScanResult:
     tail: list[EvidenceLine] = field(default_factory=list)
     invalid_utf8: bool = False
     job: str | None = None
+    #: snapshots of the failed steps' text (bounded, see ``steps``) and of the last real step
+    failed_windows: list[StepText] = field(default_factory=list)
+    end_window: StepText | None = None
+    steps_dropped: int = 0
+    _step_tail: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_STEPS_TAIL), repr=False)
+    _window: StepWindow | None = field(default=None, repr=False, compare=False)
+
+    def add_step(self, line: int, name: str) -> None:
+        """Record a step marker; only the first and the last ones are kept."""
+        entry = (line, name[:MAX_STEP_CHARS])
+        if len(self.steps) < MAX_STEPS_HEAD:
+            self.steps.append(entry)
+            return
+        if len(self._step_tail) == MAX_STEPS_TAIL:
+            self.steps_dropped += 1
+        self._step_tail.append(entry)
+
+    def add_failed_step(self, line: int, step: str | None, code: int) -> None:
+        """Record a failed step; past the bound the last entry is replaced (the last one stays right)."""
+        entry = (line, step[:MAX_STEP_CHARS] if step else step, code)
+        if len(self.failed_steps) < MAX_FAILED_STEPS:
+            self.failed_steps.append(entry)
+        else:
+            self.failed_steps[-1] = entry
+
+    @property
+    def windows(self) -> list[StepText]:
+        """The text of the failing steps, or of the last real step when none failed visibly."""
+        real = [w for w in self.failed_windows if not is_noise_step(w.step)]
+        if real:
+            return real
+        if self.end_window is not None:
+            return [self.end_window]
+        return list(self.failed_windows)
 
     @property
     def failed_step_names(self) -> frozenset[str | None]:
@@ -145,6 +185,7 @@ class Scanner:
     def _scan_stream(self, stream: BinaryIO, source: LogInput) -> ScanResult:
         result = ScanResult(name=source.name, job=source.job)
         step: str | None = source.step if source.step else None
+        window: StepWindow | None = None
         full_format = False
         first = True
         line_base = 0  # lines before this block
@@ -165,6 +206,7 @@ class Scanner:
                 if step is None and _PREAMBLE.search(block, 0, 1 << 16):
                     step = SETUP_STEP
                 first = False
+                window = result._window = StepWindow(step, noise=is_noise_step(step))
             changes: deque[tuple[int, str]] = deque()
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
@@ -178,16 +220,26 @@ class Scanner:
                     block.decode("utf-8")
                 except UnicodeDecodeError:
                     result.invalid_utf8 = True
+            assert window is not None
+            window.begin_block(block, line_base)
             step = self._scan_block(block, line_base, step, changes, result, full_format)
+            newlines = block.count(b"\n")
+            window.end_block(line_base + newlines + 1)
             self._keep_tail(block, line_base, tail, self._strip_each)
             # only complete lines count here: a block that does not end with a newline is the last one,
             # or a piece of a line too long to hold whose rest starts the next block
-            line_base += block.count(b"\n")
+            line_base += newlines
             partial = not block.endswith(b"\n")
         if first:
             check_text(b"", source.name)
         result.lines = line_base + (1 if partial else 0)
         result.tail = list(tail)
+        result.steps.extend(result._step_tail)
+        result._step_tail.clear()
+        if window is not None:
+            result.failed_windows = window.failed
+            result.end_window = window.finish(result.lines)
+            result._window = None
         return result
 
     @staticmethod
@@ -216,7 +268,7 @@ class Scanner:
             name = m.group(1).decode("utf-8", "replace")
             if name != last:
                 changes.append((line, name))
-                result.steps.append((line, name))
+                result.add_step(line, name)
                 last = name
         return changes, last
 
@@ -285,18 +337,24 @@ class Scanner:
             title = g.group("title").strip() if g else ""
             if title.startswith("Run ") or title.startswith("Post Run "):
                 step = title
-                result.steps.append((line, title))
+                result.add_step(line, title)
+                _mark(result, line, block, eol, title)
             return step
         if text.startswith("Post job cleanup."):
-            result.steps.append((line, POST_STEP))
+            result.add_step(line, POST_STEP)
+            _mark(result, line, block, eol, POST_STEP)
             return POST_STEP
         if text.startswith("Cleaning up orphan processes"):
-            result.steps.append((line, COMPLETE_STEP))
+            result.add_step(line, COMPLETE_STEP)
+            _mark(result, line, block, eol, COMPLETE_STEP)
             return COMPLETE_STEP
         if text.startswith("##[error]Process completed"):
             ex = _EXIT.match(text)
             if ex:
-                result.failed_steps.append((line, step, int(ex.group("code"))))
+                code = _exit_code(ex.group("code"))
+                result.add_failed_step(line, step, code)
+                if result._window is not None:
+                    result._window.fail(line, eol, step, code)
         text = text[:MAX_LINE_CHARS]
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
@@ -330,6 +388,18 @@ class Scanner:
                 after = _lines_after(block, eol, line, self._strip_each)
             entry.hits.append(Hit(line, text, step, groups, weak, after))
         return step
+
+
+def _mark(result: ScanResult, line: int, block: bytes, eol: int, step: str) -> None:
+    if result._window is not None:
+        result._window.mark(line, block.rfind(b"\n", 0, eol) + 1, step[:MAX_STEP_CHARS], noise=is_noise_step(step))
+
+
+def _exit_code(digits: str) -> int:
+    """An exit code as the runner printed it; absurd ones (thousands of digits) are clamped."""
+    if len(digits.lstrip("-")) > 12:
+        return -1 if digits.startswith("-") else 2**31 - 1
+    return int(digits)
 
 
 def _text(raw: bytes, strip_ts: bool = True) -> str:

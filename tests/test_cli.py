@@ -73,7 +73,12 @@ def test_json_for_one_path_is_one_object_with_the_documented_keys(
     assert data["strategy"] == "python-module-not-found"
     assert data["category"] == "dependency_missing"
     assert data["params"] == {"module": "requests", "exit_code": 2}
-    assert data["evidence"][0] == {"line": 3, "text": "E   ModuleNotFoundError: No module named 'requests'"}
+    assert data["evidence"][0] == {
+        "line": 3,
+        "text": "E   ModuleNotFoundError: No module named 'requests'",
+        "layer": "strategy",
+    }
+    assert all(e["layer"] in {"strategy", "rootline", "context", "tail"} for e in data["evidence"])
     assert data["failed_step"] == "Run pytest -q"
     assert isinstance(data["confidence"], float) and isinstance(data["secondary"], list)
 
@@ -219,7 +224,9 @@ def test_config_that_disables_a_strategy_changes_the_diagnosis(
     assert code == 0
     assert before["strategy"] == "python-module-not-found"
     assert after["strategy"] != "python-module-not-found"
-    assert after["category"] != "dependency_missing"
+    # the catalogue-independent layers still read the root line; no strategy backs it any more
+    assert after["evidence"][0]["layer"] != "strategy"
+    assert after["confidence"] < before["confidence"]
     # the same file without the switch changes nothing
     config.write_text("version: 1\nstrategies:\n  python-module-not-found:\n    enabled: true\n", "utf-8")
     assert run_json(capsys, str(logs["a"]), "--config", str(config))[1] == before
