@@ -38,10 +38,6 @@ from .models import ACTIONS, Risk, Strategy
 MAX_CONFIG_BYTES = 1024 * 1024
 #: The only version of the format.
 CONFIG_VERSION = 1
-#: Actions the guard does not carry out when the failed run's branch is protected.
-PROTECTED_BRANCH_GATED_ACTIONS: frozenset[str] = frozenset({"fix-pr", "clear-cache"})
-#: What a gated action becomes: the guard only reports what it would have done.
-GATED_ACTION_FALLBACK = "comment"
 
 #: Defaults of a custom strategy's optional keys.
 CUSTOM_DEFAULT_CONFIDENCE = 0.8
@@ -143,16 +139,6 @@ class GuardConfig:
         """Whether ``branch`` (a name, or a ``refs/heads/`` ref) matches a protected-branch glob."""
         name = _branch_name(branch)
         return bool(name) and any(fnmatch.fnmatchcase(name, _branch_name(g)) for g in self.protected_branches)
-
-    def gate_action(self, action: str, branch: str | None) -> str:
-        """The action the guard may carry out for a failed run on ``branch``.
-
-        On a protected branch ``fix-pr`` and ``clear-cache`` become ``comment``: the guard reports
-        what it would have done. Every other action, and every action elsewhere, is unchanged.
-        """
-        if action in PROTECTED_BRANCH_GATED_ACTIONS and branch and self.is_protected(branch):
-            return GATED_ACTION_FALLBACK
-        return action
 
     def override(self, strategy_id: str) -> StrategyOverride:
         """The ``strategies.<id>`` settings of one strategy (all ``None`` when it has none)."""

@@ -329,16 +329,6 @@ def test_is_protected() -> None:
     assert not GuardConfig(protected_branches=()).is_protected("main")
 
 
-def test_gate_action() -> None:
-    config = GuardConfig.default()
-    assert config.gate_action("fix-pr", "main") == "comment"
-    assert config.gate_action("clear-cache", "refs/heads/release/2.0") == "comment"
-    assert config.gate_action("rerun", "main") == "rerun"
-    assert config.gate_action("escalate", "main") == "escalate"
-    assert config.gate_action("fix-pr", "feature/x") == "fix-pr"
-    assert config.gate_action("clear-cache", None) == "clear-cache"
-
-
 def test_allows_risk() -> None:
     config = GuardConfig.default()
     assert config.allows_risk(Risk.LOW)

@@ -210,7 +210,8 @@ def test_no_module_checks_a_remediation_by_its_name() -> None:
 
 def test_the_old_protected_branch_gate_is_not_used() -> None:
     """``GuardConfig.gate_action`` named the gated actions itself; the registry's
-    ``on_protected_branch`` replaced it (the method is left for config.py's owner to remove)."""
-    users = [p.name for p in PACKAGE.rglob("*.py") if p.name != "config.py" and "gate_action(" in p.read_text("utf-8")]
+    ``on_protected_branch`` replaced it, and it is gone."""
+    assert not hasattr(GuardConfig, "gate_action")
+    users = [p.name for p in PACKAGE.rglob("*.py") if "gate_action(" in p.read_text("utf-8")]
     assert users == []
     assert "is_protected" in inspect.getsource(planner_module)
