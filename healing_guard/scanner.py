@@ -206,7 +206,9 @@ class Scanner:
                 if step is None and _PREAMBLE.search(block, 0, 1 << 16):
                     step = SETUP_STEP
                 first = False
-                window = result._window = StepWindow(step, noise=is_noise_step(step))
+                # the window strips the runner's timestamps itself only where this loop leaves them in
+                runner_ts = self._strip_each and not full_format and bool(_TS_LINE.search(block, 0, 1 << 20))
+                window = result._window = StepWindow(step, noise=is_noise_step(step), timestamped=runner_ts)
             changes: deque[tuple[int, str]] = deque()
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)

@@ -39,6 +39,9 @@ class StepText:
     chunks: tuple[tuple[int, bytes], ...]
     failed: bool = True
     end_line: int = 0
+    #: whether the runner's timestamps are still in the bytes (the scanner strips them from whole
+    #: blocks on some paths: then a timestamp at a line's start is the program's own and stays)
+    timestamped: bool = True
 
     @property
     def size(self) -> int:
@@ -48,7 +51,8 @@ class StepText:
         """The kept lines, decoded and cleaned (no timestamp, no trailing white space)."""
         out: list[EvidenceLine] = []
         for first, data in self.chunks:
-            data = _TS.sub(b"", data)
+            if self.timestamped:
+                data = _TS.sub(b"", data)
             if b"^[[" in data:
                 data = _CARET_ANSI.sub(b"", data)
             parts = data.decode("utf-8", "replace").split("\n")
@@ -98,8 +102,9 @@ class StepWindow:
     offsets into that block in increasing order, then :meth:`end_block`; :meth:`finish` at the end.
     """
 
-    def __init__(self, step: str | None = None, *, noise: bool = False) -> None:
+    def __init__(self, step: str | None = None, *, noise: bool = False, timestamped: bool = True) -> None:
         self._seg = _Segment(step, noise)
+        self._timestamped = timestamped
         self._block = b""
         self._line_base = 0
         self._off = 0  # where the current step's part of this block starts
@@ -153,7 +158,11 @@ class StepWindow:
         if len(self.failed) >= MAX_SNAPSHOTS:
             self.dropped += 1
             return
-        self.failed.append(StepText(step if step is not None else self._seg.step, code, self._seg.chunks(), True, line))
+        self.failed.append(
+            StepText(
+                step if step is not None else self._seg.step, code, self._seg.chunks(), True, line, self._timestamped
+            )
+        )
 
     def end_block(self, next_line: int | None = None) -> None:
         """The block is scanned; ``next_line`` is the number of the line after it (counted if not given)."""
@@ -171,7 +180,7 @@ class StepWindow:
             seg, end = self._last_real
         if seg is None:
             return None
-        return StepText(seg.step, None, seg.chunks(), False, end)
+        return StepText(seg.step, None, seg.chunks(), False, end, self._timestamped)
 
 
 # -- pseudo-steps of plain logs ------------------------------------------------------------------
