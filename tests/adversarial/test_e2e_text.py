@@ -43,6 +43,11 @@ custom_strategies:
     confidence: 0.9
     action: comment
 """
+# the same lines, as a failure the guard escalates: one issue per job (whatever the diagnosis
+# layers would make of a bare "##[error]<secret>" line, the config decides)
+LOUD = QUIET.replace("adversarial-line", "adversarial-escalation").replace("risk: low", "risk: high").replace(
+    "action: comment", "action: escalate"
+)
 ESCALATED = ("private-key-block", "json-password", "split-by-ansi")
 
 
@@ -86,7 +91,7 @@ def healed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeGitHu
         tmp = tmp_path_factory.mktemp("adversarial")
         first = run_action(gh, tmp / "ws1", event=workflow_run_event(gh, failed_run(everything)), config=QUIET)
         escalated = {f"escalated {c.id}": c.text.split("\n") for c in SECRETS if c.id in ESCALATED}
-        second = run_action(gh, tmp / "ws2", event=workflow_run_event(gh, failed_run(escalated)))
+        second = run_action(gh, tmp / "ws2", event=workflow_run_event(gh, failed_run(escalated)), config=LOUD)
         yield gh, [first, second]
 
 
