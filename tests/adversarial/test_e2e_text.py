@@ -45,8 +45,10 @@ custom_strategies:
 """
 # the same lines, as a failure the guard escalates: one issue per job (whatever the diagnosis
 # layers would make of a bare "##[error]<secret>" line, the config decides)
-LOUD = QUIET.replace("adversarial-line", "adversarial-escalation").replace("risk: low", "risk: high").replace(
-    "action: comment", "action: escalate"
+LOUD = (
+    QUIET.replace("adversarial-line", "adversarial-escalation")
+    .replace("risk: low", "risk: high")
+    .replace("action: comment", "action: escalate")
 )
 ESCALATED = ("private-key-block", "json-password", "split-by-ansi")
 
