@@ -9,8 +9,8 @@ anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .config import GuardConfig
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
 
 
-
 @dataclass
 class Executor:
     provider: Provider
@@ -40,8 +39,6 @@ class Executor:
     redact: Redactor
     sleep: Callable[[float], None]
     dry_run: bool
-    #: escalation issues the guard already looked up, by signature (None: there is none)
-    issues: Mapping[str, tuple[int, str] | None] = field(default_factory=dict)
 
     def execute(self, steps: Sequence[PlannedStep]) -> None:
         for step in steps:

@@ -178,9 +178,7 @@ class PipelineGuard:
         )
         out.decide(list(plan.decisions))
         out.note(*plan.notes)
-        Executor(self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run, issues).execute(
-            plan.steps
-        )
+        Executor(self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run).execute(plan.steps)
 
     def _diagnose_job(self, out: ResultBuilder, job: JobInfo, tmp: Path) -> JobResult:
         try:

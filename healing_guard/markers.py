@@ -136,11 +136,6 @@ def _is_int(value: Any, low: int, high: int) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
-def occurrences_in(body: str | None) -> int:
-    """How often the failure was seen, by the validated state in ``body``."""
-    return read_state(body).occurrences
-
-
 def occurrences_before(body: str | None, run_id: int, attempt: int) -> int:
     """How often the failure was seen *before* this run attempt: handling the same attempt
     again sees the same count as the first time (for the planner's thresholds)."""
