@@ -7,7 +7,7 @@ server stops (``tests/openapi_check.py``), and a test fails if a route handler r
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,6 @@ from healing_guard.errors import GitHubConflictError, GitHubError, GitHubRateLim
 from healing_guard.github_api import GitHubClient
 from healing_guard.markers import comment_marker, issue_marker, read_state
 from healing_guard.simulator import FakeGitHub, timestamp_log
-from tests.openapi_check import OpenApiChecker, load_spec
 
 BOT = "github-actions[bot]"
 MARKER = issue_marker("0123456789abcdef")
@@ -25,34 +24,6 @@ COMMENT = comment_marker(160001)
 LOG = timestamp_log("##[group]Run pytest\nE   AssertionError\n##[error]Process completed with exit code 1.\n")
 
 ServerFactory = Callable[..., FakeGitHub]
-
-
-@pytest.fixture(scope="module")
-def openapi() -> OpenApiChecker:
-    return OpenApiChecker(load_spec())
-
-
-@pytest.fixture
-def make_server(openapi: OpenApiChecker) -> Iterator[ServerFactory]:
-    servers: list[FakeGitHub] = []
-
-    def make(**kwargs: Any) -> FakeGitHub:
-        server = FakeGitHub(**kwargs).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
-    for server in servers:
-        assert server.errors == [], server.errors[0]
-        for record in server.requests:
-            openapi.check(record)
-
-
-@pytest.fixture
-def gh(make_server: ServerFactory) -> FakeGitHub:
-    return make_server()
 
 
 def client_for(gh: FakeGitHub, **kwargs: Any) -> GitHubClient:

@@ -11,7 +11,7 @@ import io
 import threading
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -30,7 +30,7 @@ from github.ContentFile import ContentFile
 
 from healing_guard.simulator import DEFAULT_TOKEN, FakeGitHub, timestamp_log
 from healing_guard.simulator.dispatcher import build_routes
-from tests.openapi_check import OpenApiChecker, load_spec
+from tests.openapi_check import OpenApiChecker
 
 REPO = "/repos/octo-org/octo-repo"
 FAILING_LOG = timestamp_log(
@@ -43,35 +43,6 @@ ServerFactory = Callable[..., FakeGitHub]
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="session")
-def openapi() -> OpenApiChecker:
-    return OpenApiChecker(load_spec())
-
-
-@pytest.fixture
-def make_server(openapi: OpenApiChecker) -> Iterator[ServerFactory]:
-    """Start FakeGitHub servers; on teardown validate every answer they gave."""
-    servers: list[FakeGitHub] = []
-
-    def make(**kwargs: Any) -> FakeGitHub:
-        server = FakeGitHub(**kwargs).start()
-        servers.append(server)
-        return server
-
-    yield make
-    for server in servers:
-        server.stop()
-    for server in servers:
-        assert server.errors == [], server.errors[0]
-        for record in server.requests:
-            openapi.check(record)
-
-
-@pytest.fixture
-def gh(make_server: ServerFactory) -> FakeGitHub:
-    return make_server()
 
 
 def client_for(server: FakeGitHub, token: str | None = None, **kwargs: Any) -> Github:
