@@ -105,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
     strategies.set_defaults(func=cmd_strategies)
     demo = sub.add_parser("demo", help="run the whole healing loop against a simulated GitHub on 127.0.0.1")
     demo.set_defaults(func=cmd_demo)
+    from .history.commands import register as register_history
+
+    register_history(sub)
     return parser
 
 

@@ -1,0 +1,12 @@
+"""The history commands of the command line (``stats``, ``trends``, ``flaky``, ``fixes``, ``report``,
+``history sync|backfill``): each module registers its own subcommands here."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add every history subcommand to the command line's subparsers."""
+    # each module adds its own: e.g. ``from . import cli_report; cli_report.register(sub)``
+    del sub
