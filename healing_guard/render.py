@@ -75,6 +75,11 @@ def _plain(text: str) -> str:
     return _CONTROL.sub("?", clean(text).replace("\n", " "))
 
 
+def advice_text(diagnosis: Diagnosis) -> str:
+    """The advice as the text format shows it (and JSON carries it): cleaned, on one line."""
+    return _plain(advice_for(diagnosis))
+
+
 def use_colour(stream: IO[str]) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -114,7 +119,7 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
             for s in d.secondary:
                 out.append(f"    line {s.line}: {s.category} ({s.strategy})")
         if d.remediation:
-            out.append(_plain(f"  remediation ({d.remediation.action}): {advice_for(d)}"))
+            out.append(f"  remediation ({_plain(d.remediation.action)}): {advice_text(d)}")
         for w in d.warnings:
             out.append(c(_plain(f"  warning: {w}"), "yellow"))
         out.append("")
