@@ -22,7 +22,19 @@ from healing_guard import cli, load_catalogue
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "tests" / "fixtures" / "inputs"
 TS = "2024-05-14T09:12:33.1234567Z "
-KEYS = {"category", "confidence", "risk", "strategy", "params", "evidence", "failed_step", "signature", "secondary"}
+KEYS = {
+    "path",
+    "category",
+    "confidence",
+    "risk",
+    "strategy",
+    "params",
+    "evidence",
+    "failed_step",
+    "signature",
+    "secondary",
+    "remediation",
+}
 
 
 def module_log(module: str, step: str = "pytest -q") -> str:
@@ -70,6 +82,7 @@ def test_json_for_one_path_is_one_object_with_the_documented_keys(
     assert code == 0 and err == ""
     assert isinstance(data, dict)
     assert set(data) == KEYS
+    assert data["path"] == str(logs["a"])
     assert data["strategy"] == "python-module-not-found"
     assert data["category"] == "dependency_missing"
     assert data["params"] == {"module": "requests", "exit_code": 2}
@@ -96,18 +109,24 @@ def test_one_bad_path_among_good_ones(
     missing = tmp_path / "missing.log"
     code, data, err = run_json(capsys, str(logs["a"]), str(missing), str(logs["b"]))
     assert code == 1
-    # still an array (several paths were asked for), with the readable logs in order
-    assert [d["params"]["module"] for d in data] == ["requests", "yaml"]
+    # still an array (several paths were asked for), every input in its place
+    assert [d["params"]["module"] for d in (data[0], data[2])] == ["requests", "yaml"]
+    assert data[1] == {"path": str(missing), "error": "no such file"}
+    assert [d["path"] for d in data] == [str(logs["a"]), str(missing), str(logs["b"])]
     assert "missing.log: no such file" in err
 
 
 def test_json_shape_follows_the_request_not_the_failures(
     capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
 ) -> None:
-    # two paths asked for, one unreadable: still an array (of one), so scripts can rely on the shape
+    # two paths asked for, one unreadable: still an array, so scripts can rely on the shape
     code, data, _ = run_json(capsys, str(tmp_path / "gone.log"), str(logs["b"]))
     assert code == 1
-    assert isinstance(data, list) and [d["params"]["module"] for d in data] == ["yaml"]
+    assert isinstance(data, list) and [set(d) for d in data] == [{"path", "error"}, KEYS]
+    assert data[1]["params"]["module"] == "yaml"
+    # one path asked for and unreadable: the error object alone, where the diagnosis would be
+    code, data, _ = run_json(capsys, str(tmp_path / "gone.log"))
+    assert (code, data) == (1, {"path": str(tmp_path / "gone.log"), "error": "no such file"})
 
 
 def test_unreadable_member_of_an_archive_does_not_hide_the_others(
@@ -121,10 +140,16 @@ def test_unreadable_member_of_an_archive_does_not_hide_the_others(
         archive.writestr("4_docs.txt", module_log("sphinx"))
     code, data, err = run_json(capsys, str(path))
     assert code == 1
-    assert [(d["params"]["module"], d["failed_step"]) for d in data] == [
+    # one object per log of the archive, in the archive's job order, each with archive!member
+    assert [d["path"] for d in data] == [
+        f"{path}!{n}" for n in ("1_build.txt", "2_test.txt", "3_lint.txt", "4_docs.txt")
+    ]
+    assert [(d["params"]["module"], d["failed_step"]) for d in (data[1], data[3])] == [
         ("yaml", "test / Run pytest -q"),
         ("sphinx", "docs / Run pytest -q"),
     ]
+    assert data[0]["error"] == "the log is empty; there is nothing to diagnose"
+    assert data[2]["error"].startswith("this looks like a binary file")
     assert "1_build.txt: the log is empty" in err
     assert "3_lint.txt: this looks like a binary file" in err
 
@@ -267,7 +292,8 @@ def test_stdin_given_twice(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(module_log("requests").encode())))
     code, result, err = run_json(capsys, "-", "-")
     assert code == 1
-    assert [d["params"]["module"] for d in result] == ["requests"]
+    assert result[0]["params"]["module"] == "requests" and result[0]["path"] == "-"
+    assert result[1] == {"path": "-", "error": "standard input was already read (is '-' given twice?)"}
     assert "standard input was already read" in err and "Traceback" not in err
 
 
@@ -332,10 +358,16 @@ def test_log_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str], 
 def test_strategies_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "strategies")
     assert code == 0
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
-    assert sorted(listed) == sorted(load_catalogue().ids())
-    row = next(line for line in out.splitlines() if line.startswith("python-module-not-found "))
-    assert row.split()[1:] == ["dependency_missing", "low", "fix-pr"]
+    header, *lines = out.splitlines()
+    assert header.split() == ["ID", "CATEGORY", "RISK", "ACTION", "ENABLED", "SOURCE"]
+    listed = [line.split()[0] for line in lines]
+    assert listed == load_catalogue().ids()
+    row = next(line for line in lines if line.startswith("python-module-not-found "))
+    assert row.split()[1:] == ["dependency_missing", "low", "fix-pr", "yes", "built-in"]
+    # aligned: every column starts where its header does
+    starts = [header.index(h) for h in header.split()]
+    for line in lines:
+        assert all(line[i - 2 : i] == "  " and line[i] != " " for i in starts[1:]), line
 
 
 def test_strategies_markdown(capsys: pytest.CaptureFixture[str]) -> None:
