@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__, render
 from .catalogue import Catalogue, load_catalogue
@@ -23,6 +24,7 @@ from .classify import Classifier
 from .errors import HealingGuardError
 from .sanitize import clean
 
+PROG = "healing-guard"
 #: The distribution whose metadata holds the installed version (``pyproject.toml``'s ``name``).
 DISTRIBUTION = "self-healing-pipeline-guard"
 #: Where the action looks for its config file (its ``config-path`` input's default).
@@ -146,16 +148,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo()
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one prefix for every usage error, a subcommand's too: ``healing-guard: error: …``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{PROG}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from .completion import SHELLS
 
-    parser = argparse.ArgumentParser(
-        prog="healing-guard",
+    parser = _Parser(
+        prog=PROG,
         description="Diagnose failed CI jobs and heal them through the GitHub API.",
         epilog="exit status: 0 ok, 1 an input could not be read or a config is invalid, 2 usage error",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     analyze = sub.add_parser("analyze", help="diagnose CI logs", description="Diagnose one or more CI job logs.")
     analyze.add_argument(
