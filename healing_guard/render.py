@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -55,11 +54,14 @@ def evidence_block(evidence: Sequence[EvidenceLine]) -> Md:
 
 
 def to_json(diagnoses: Sequence[Diagnosis], *, array: bool = False) -> str:
-    """An object for one diagnosis, an array for several; ``array=True`` asks for an array of one."""
-    # every string cleaned (redacted, neutralised) before serialising: never redact JSON text
-    if not array and len(diagnoses) == 1:
-        return json.dumps(clean_data(diagnoses[0].to_dict()), indent=2, ensure_ascii=False)
-    return json.dumps([clean_data(d.to_dict()) for d in diagnoses], indent=2, ensure_ascii=False)
+    """What ``analyze --format json`` prints for these diagnoses (``render_json``), each ``path`` its source.
+
+    An object for one diagnosis, an array for several; ``array=True`` asks for an array of one.
+    """
+    from .batch import Batch, Entry  # render_json builds on this module's advice_text
+    from .render_json import batch_json
+
+    return batch_json(Batch(tuple(Entry(d.source or "<log>", diagnosis=d) for d in diagnoses), single=not array))
 
 
 def to_markdown(diagnoses: Sequence[Diagnosis]) -> str:
