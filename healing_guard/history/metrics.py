@@ -203,8 +203,9 @@ class Minutes:
 
 @dataclass(frozen=True)
 class Recommendation:
-    """What to do about a figure. ``subject`` comes from the trail (a test, a strategy, a category)
-    and is hostile text; ``message`` is the guard's own words and numbers."""
+    """What to do about a figure. ``subject`` comes from the trail (a test, a strategy, a category;
+    empty for a figure of the whole window) and is hostile text; ``message`` is the guard's own
+    words and numbers."""
 
     rule: str
     subject: str
@@ -461,7 +462,7 @@ def recommendations(figures: Figures) -> list[Recommendation]:
         out.append(
             Recommendation(
                 "mttr-rose",
-                "time to green",
+                "",
                 f"mean time to green rose from {duration(before)} to {duration(now)}",
             )
         )
@@ -470,7 +471,7 @@ def recommendations(figures: Figures) -> list[Recommendation]:
         out.append(
             Recommendation(
                 "futile-reruns",
-                "re-runs",
+                "",
                 f"{m.futile_rerun_s / 60:.0f} of {m.failed_s / 60:.0f} failed-job minutes were re-runs that failed "
                 "again: lower max-retries or check the strategies above",
             )
