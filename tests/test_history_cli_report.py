@@ -156,3 +156,11 @@ def test_bad_options_are_one_clear_error(capsys: pytest.CaptureFixture[str], arg
 def test_a_missing_trail_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "stats", "--trail-dir", str(tmp_path / "nope"))
     assert code == 1 and "no such directory" in err
+
+
+@pytest.mark.parametrize("argv", [["stats", "--days", "7"], ["trends"]])
+def test_the_readme_sample_is_what_the_command_prints(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Reports") :]
+    _, out, _ = run(capsys, *argv, *TRAIL)
+    assert out.strip() in section
