@@ -261,3 +261,12 @@ def test_an_empty_window_still_renders_both_formats() -> None:
     dom = parse(report_render.to_html(figures, now=NOW))
     assert len(dom.find("svg")) == 3
     assert "No failures in this window." in dom.text
+
+
+@pytest.mark.parametrize(
+    ("hours", "top"), [(0, 0.25), (0.3, 0.5), (5, 8.0), (23.9, 24.0), (223, 336.0), (1000, 1000.0)]
+)
+def test_the_time_axis_ends_on_a_round_duration(hours: float, top: float) -> None:
+    from healing_guard.history.charts import hours_max
+
+    assert hours_max(hours) == top

@@ -97,6 +97,15 @@ def nice_max(value: float) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
+#: axis maxima in hours whose quarters read well (15 min, 2 h, 6 h, 1 d, 3.5 d …)
+NICE_HOURS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 12.0, 24.0, 48.0, 96.0, 168.0, 336.0, 672.0)
+
+
+def hours_max(hours: float) -> float:
+    """The time axis's maximum in hours: the first of ``NICE_HOURS`` at or above ``hours``."""
+    return next((h for h in NICE_HOURS if hours <= h), nice_max(hours))
+
+
 def _frame() -> tuple[float, float, float, float]:
     """The plot area of a chart of the default size: left, top, right, bottom."""
     left, right, top, bottom = MARGIN
@@ -161,7 +170,7 @@ def failures_chart(buckets: Sequence[Bucket], categories: Sequence[str], days: i
 def mttr_chart(buckets: Sequence[Bucket], days: int) -> Chart:
     left, top, right, bottom = _frame()
     timed = [b.mean_s for b in buckets if b.mean_s is not None]
-    top_value = nice_max(max(timed, default=0.0) / 3600)  # hours on the axis
+    top_value = hours_max(max(timed, default=0.0) / 3600)  # hours on the axis
     slot = (right - left) / max(1, len(buckets))
     scale = (bottom - top) / top_value
     points = tuple(
