@@ -164,3 +164,20 @@ def test_the_readme_sample_is_what_the_command_prints(capsys: pytest.CaptureFixt
     section = readme[readme.index("## Reports") :]
     _, out, _ = run(capsys, *argv, *TRAIL)
     assert out.strip() in section
+
+
+def test_the_installed_command_line_writes_the_html_report(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    target = tmp_path / "r.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "healing_guard", "report", "--format", "html", "-o", str(target), *TRAIL],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert done.returncode == 0, done.stderr
+    assert "skipped 1 corrupt trail record" in done.stderr
+    assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
