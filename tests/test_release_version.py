@@ -97,5 +97,6 @@ def test_the_release_tag_must_name_the_version(tag: str, ok: bool) -> None:
 def test_the_tag_form_prints_the_workflow_outputs(capsys: pytest.CaptureFixture[str]) -> None:
     current = version.package_version(ROOT)
     assert version.main(["--tag", f"v{current}"]) == 0
-    assert capsys.readouterr().out == f"version={current}\nmajor=v{current.split('.')[0]}\n"
+    major = current.split(".")[0]
+    assert capsys.readouterr().out == f"version={current}\nmajor=v{major}\nprerelease=false\n"
     assert version.main(["--tag", "v0.0.0-not-this"]) == 1

@@ -3,7 +3,7 @@
 On ``main``, ``action.yml`` says ``image: Dockerfile`` (the runner builds the image). The release
 workflow pushes the image to GHCR, then runs::
 
-    python3 tools/release_action_yml.py --repository OWNER/REPO --digest sha256:<64 hex> [action.yml]
+    python3 tools/release_action_yml.py --repository owner/name --digest sha256:<64 hex> [action.yml]
 
 which rewrites the ``image:`` line of the ``runs:`` block to
 ``docker://ghcr.io/<owner>/<repo>@sha256:<digest>`` (the repository lower-cased: GHCR names are

@@ -12,7 +12,8 @@ Usage::
     python tools/version.py                  # print the version
     python tools/version.py --check          # exit 1 and say which copy differs
     python tools/version.py --tag v1.2.3     # also require the release tag to be v<version>;
-                                             # prints the version and the major tag (v1)
+                                             # prints version=, major= (v1) and
+                                             # prerelease= (true for X.Y.Z-rc.1) for $GITHUB_OUTPUT
 
 The release workflow runs the ``--tag`` form before building, so a tag that does not match the
 code it points at builds nothing.
@@ -113,6 +114,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.tag is not None:
         print(f"version={version}")
         print(f"major=v{version.split('.')[0]}")
+        print(f"prerelease={'true' if '-' in version else 'false'}")
     else:
         print(version)
     return 0
