@@ -4,8 +4,9 @@ Two lock files, both written by pip-compile (pip-tools) from ``pyproject.toml``:
 
 * ``requirements.lock``: ``[project] dependencies`` and everything they pull in, each pinned
   ``==`` with the sha256 of every file PyPI has for that version (all platforms, so the same lock
-  serves linux/amd64 and linux/arm64 and Python 3.10-3.13). The Dockerfile installs it with
-  ``pip install --require-hashes``.
+  serves linux/amd64 and linux/arm64). The set is resolved for the Python that runs pip-compile;
+  no pinned package has an environment marker, and the lock installs on the image's Python 3.12
+  and on the test base's 3.11. The Dockerfile installs it with ``pip install --require-hashes``.
 * ``requirements-build.lock``: the build backend (``[build-system] requires``: hatchling and its
   dependencies). The Dockerfile's builder stage installs it with hashes into a throw-away venv
   and builds the wheel with ``--no-build-isolation``, so no unpinned package enters the build.
