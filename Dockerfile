@@ -22,35 +22,44 @@ ARG PIP_CERT
 
 WORKDIR /src
 
-# Dependencies first, read from pyproject.toml, so a change to the source alone reuses this layer.
-COPY pyproject.toml ./
+# Everything pip installs comes from the two hashed locks (written by tools/lock.py from
+# pyproject.toml; .ci/run fails when they are stale), and nothing else from the network:
+#   1. the runtime dependencies into /opt/venv, --require-hashes (a missing pin or hash fails);
+#   2. the build backend (hatchling) into a throw-away venv, --require-hashes, and the project's
+#      wheel built with it and --no-build-isolation (pip's isolated build would fetch an unpinned
+#      hatchling); the wheel goes into /opt/venv without dependencies (step 1 installed them).
+# pyproject force-includes strategies/ into the wheel as healing_guard/_catalogue. pip and
+# setuptools are not needed at run time and leave the venv last.
+COPY requirements.lock requirements-build.lock ./
 RUN python3 -m venv /opt/venv \
- && python3 -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
-      > /tmp/requirements.txt \
- && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r /tmp/requirements.txt
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes -r requirements.lock
 
-# The project itself (hatchling comes from PyPI in pip's isolated build environment; pyproject
-# force-includes strategies/ into the wheel as healing_guard/_catalogue). pip and setuptools are
-# not needed at run time and leave the venv last.
-COPY README.md LICENSE ./
+COPY pyproject.toml README.md LICENSE ./
 COPY strategies/ ./strategies/
 COPY healing_guard/ ./healing_guard/
-RUN /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps . \
+RUN python3 -m venv /opt/build \
+ && /opt/build/bin/pip install --no-cache-dir --disable-pip-version-check --require-hashes -r requirements-build.lock \
+ && /opt/build/bin/pip wheel --no-cache-dir --disable-pip-version-check --no-deps --no-build-isolation \
+      --wheel-dir /tmp/dist . \
+ && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check --no-deps /tmp/dist/*.whl \
+ && /opt/venv/bin/pip check \
  && /opt/venv/bin/python -m pip uninstall --yes --quiet pip setuptools
-
 
 FROM ${PYTHON_IMAGE}
 
-# Label values; a release build sets them, e.g. --build-arg VERSION=1.2.0
-# --build-arg SOURCE_URL=https://github.com/<org>/self-healing-pipeline-guard
+# Label values. VERSION's default is the package's version (healing_guard/__init__.py):
+# tests/test_release_version.py fails when they differ, and the release workflow checks that the
+# tag it builds names this version. REVISION is the commit, set by the release build.
 ARG PYTHON_IMAGE
-ARG VERSION=0.1.0
-ARG SOURCE_URL=""
+ARG VERSION=1.0.0
+ARG REVISION=""
+ARG SOURCE_URL=https://github.com/self-healing-pipeline-guard/self-healing-pipeline-guard
 LABEL org.opencontainers.image.title="Self-Healing Pipeline Guard" \
       org.opencontainers.image.description="Diagnose failed CI jobs and heal them through the GitHub API." \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.source="${SOURCE_URL}" \
+      org.opencontainers.image.revision="${REVISION}" \
       org.opencontainers.image.base.name="${PYTHON_IMAGE}"
 
 ENV PYTHONUNBUFFERED=1 \

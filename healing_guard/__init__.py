@@ -22,7 +22,7 @@ from .errors import (
 from .logsource import expand, from_text
 from .models import CATEGORIES, Diagnosis, EvidenceLine, Remediation, Risk, Strategy
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"
 
 
 def analyze_text(text: str, *, catalogue: Catalogue | None = None) -> Diagnosis:

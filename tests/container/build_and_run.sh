@@ -150,6 +150,38 @@ if podman run --rm --network none --entrypoint /bin/sh "$IMAGE" -c 'test -e /run
     fail "/run/pip-ca.crt is in the image"
 fi
 
+# What the runtime image holds: the package (with its catalogue, templates and the fake GitHub
+# server that `healing-guard demo` needs) and its dependencies, at the version the label names;
+# no tests, no sources, no build tools, no pip.
+label_version=$(podman image inspect --format '{{index .Labels "org.opencontainers.image.version"}}' "$IMAGE")
+if ! contents=$(podman run --rm -i --network none --entrypoint python3 "$IMAGE" - "$label_version" 2>&1 <<'EOF'
+import importlib.util, os, sys
+import healing_guard
+from importlib import resources
+root = resources.files("healing_guard")
+problems = []
+if healing_guard.__version__ != sys.argv[1]:
+    problems.append(f"package {healing_guard.__version__}, label {sys.argv[1]}")
+for part in ("_catalogue", "templates", "schemas", "simulator", "data/vocab.json"):
+    if not (root.joinpath(part).is_file() or root.joinpath(part).is_dir()):
+        problems.append(f"healing_guard/{part} missing")
+for module in ("pip", "setuptools", "hatchling", "pytest", "piptools"):
+    if importlib.util.find_spec(module) is not None:
+        problems.append(f"{module} is installed")
+for path in ("/src", "/opt/build", "/tmp/dist", "/app/tests"):
+    if os.path.exists(path):
+        problems.append(f"{path} exists")
+tests = [f for d, _, fs in os.walk(str(root)) for f in fs if f.startswith("test_") or f == "conftest.py"]
+if tests:
+    problems.append(f"test files in the package: {tests[:3]}")
+print("; ".join(problems) if problems else f"version {healing_guard.__version__}; package, catalogue, templates, simulator; no tests, pip or build tools")
+sys.exit(1 if problems else 0)
+EOF
+); then
+    fail "image contents: $contents"
+fi
+log "image contents: $contents"
+
 # --- run it as the runner does ----------------------------------------------------------------
 WS=$TMP/ws
 HOME_DIR=$TMP/home
