@@ -877,7 +877,6 @@ class GitHubClient:
                 retry_5xx=False,
             )
 
-
     # -- the audit trail (issue 9): the state branch through the Git Data API, and past runs -------
 
     def branch_head(self, branch: str) -> str | None:
@@ -1067,6 +1066,7 @@ class GitHubClient:
             "actions: read",
             lambda: self._parse(f"GET {path}", _run, self._json("GET", path)),
         )
+
 
 def _valid_login(value: Any, endpoint: str) -> str:
     if not isinstance(value, str) or not _LOGIN.match(value):

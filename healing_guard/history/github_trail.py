@@ -138,7 +138,9 @@ class GitHubTrail:
         if found is None:
             return ReadResult()
         if len(found.content) > self.shard_limit:
-            return ReadResult(warnings=[f"{path}: {len(found.content)} bytes, larger than {self.shard_limit}; not read"])
+            return ReadResult(
+                warnings=[f"{path}: {len(found.content)} bytes, larger than {self.shard_limit}; not read"]
+            )
         return finish(parse_lines(found.content.decode("utf-8", "replace"), source=f"{self.branch}:{path}"), None)
 
     # -- writing ---------------------------------------------------------------------------------

@@ -72,7 +72,8 @@ def remember(
             known.extend(trail.read_month(moment))
         if known.corrupt:
             notes.append(
-                f"audit trail: {known.corrupt} corrupt line(s) skipped while reading it ({'; '.join(known.warnings[:3])})"
+                f"audit trail: {known.corrupt} corrupt line(s) skipped while reading it "
+                f"({'; '.join(known.warnings[:3])})"
             )
         elif known.warnings:
             notes.append("audit trail: " + "; ".join(known.warnings[:3]))
@@ -103,6 +104,7 @@ def remember(
     if records:
         try:
             trail.append(records)
+            notes.extend(_closed(records))
         except Exception as exc:  # the healing above stands; say what was lost
             notes.append(
                 f"audit trail: {len(records)} record(s) could not be written to branch {policy.branch} "
@@ -111,3 +113,24 @@ def remember(
             )
     notes.extend(f"audit trail: {n}" for n in trail.notes)
     return [redactor(n) for n in notes]
+
+
+def _closed(records: list[TrailRecord]) -> list[str]:
+    """What the outcomes and fixes just written say, in a line each."""
+    out = []
+    for r in records:
+        if r.kind == "outcome":
+            ttg = (
+                f", {r.time_to_green_s:.0f} s from the first failure to green" if r.time_to_green_s is not None else ""
+            )
+            out.append(
+                f"audit trail: {r.job}: attempt {r.attempt} concluded {r.conclusion} after the guard's "
+                f"{r.action or 'diagnosis'} of attempt {r.previous_attempt}: {r.result}{ttg}"
+            )
+        elif r.kind == "fix":
+            shown = ", ".join(r.files[:5]) + (" …" if len(r.files) > 5 else "")
+            out.append(
+                f"audit trail: learned fix: {r.fix_sha[:12]} turned {r.workflow} green on {r.branch} after failures "
+                f"with signature {r.signature}" + (f" (changed {shown})" if shown else "")
+            )
+    return out

@@ -71,7 +71,13 @@ def _commit_payload(req: Request, commit: Commit) -> dict[str, Any]:
         "parents": [
             {"sha": p, "url": f"{api}/git/commits/{p}", "html_url": f"{web}/commit/{p}"} for p in commit.parents
         ],
-        "verification": {"verified": False, "reason": "unsigned", "signature": None, "payload": None, "verified_at": None},
+        "verification": {
+            "verified": False,
+            "reason": "unsigned",
+            "signature": None,
+            "payload": None,
+            "verified_at": None,
+        },
     }
 
 

@@ -34,8 +34,8 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from healing_guard.simulator.logs import synthetic_log
 from healing_guard.simulator.gitdata import GitObjects
+from healing_guard.simulator.logs import synthetic_log
 from healing_guard.simulator.records import (
     Attempt,
     Blob,
