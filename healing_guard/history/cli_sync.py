@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    source = open_trail(args)
+    source = open_trail(argparse.Namespace(**{**vars(args), "db": None}))  # --db is where sync writes
     found = source.read()
     for warning in found.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -87,7 +87,7 @@ class SqliteTrail:
     def read(self, since: datetime | None = None) -> ReadResult:
         out = ReadResult()
         with closing(self._connect()) as db:
-            for key, line in db.execute("SELECT key, line FROM records ORDER BY at, key"):
+            for key, line in db.execute("SELECT key, line FROM records ORDER BY at, rowid"):
                 try:
                     out.records.append(decode(line))
                 except CorruptRecord as exc:  # a row changed by hand
