@@ -193,8 +193,9 @@ def test_shards_past_retention_are_removed_in_the_same_commit(gh: FakeGitHub) ->
     t.append([record(3)])
     assert tree_paths(gh, BRANCH) == [README, SHARD]
     trees = [r for r in gh.requests if r.method == "POST" and r.path.endswith("/git/trees")]
-    assert len(trees) == 1 and {"path": "trail/2020-01.jsonl", "mode": "100644", "type": "blob", "sha": None} in (
-        trees[0].body["tree"]
+    assert (
+        len(trees) == 1
+        and {"path": "trail/2020-01.jsonl", "mode": "100644", "type": "blob", "sha": None} in (trees[0].body["tree"])
     )
     assert any("retention" in n and "2020-01" in n for n in t.notes)
 
@@ -221,7 +222,9 @@ def test_reading_one_month_costs_one_request(gh: FakeGitHub) -> None:
 
 def test_a_writer_that_keeps_losing_gives_up_after_bounded_attempts(gh: FakeGitHub) -> None:
     trail(gh).append([record(1)])
-    refused = error_body(422, "Update is not a fast forward", "https://docs.github.com/rest/git/refs#update-a-reference")
+    refused = error_body(
+        422, "Update is not a fast forward", "https://docs.github.com/rest/git/refs#update-a-reference"
+    )
     gh.inject("PATCH", r"/git/refs/heads/", 422, times=None, body=refused)
     t = trail(gh, max_attempts=3)
     with pytest.raises(TrailWriteError, match="3 times"):

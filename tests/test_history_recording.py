@@ -30,7 +30,9 @@ def client(gh: FakeGitHub) -> GitHubClient:
     return GitHubClient(gh.token, gh.full_name, api_url=gh.url, seconds_between_writes=0, sleep=lambda s: None)
 
 
-def guard(gh: FakeGitHub, tmp_path: Path, run: dict[str, Any], *, config: str = FAST_CONFIG, **inputs: str) -> GuardResult:
+def guard(
+    gh: FakeGitHub, tmp_path: Path, run: dict[str, Any], *, config: str = FAST_CONFIG, **inputs: str
+) -> GuardResult:
     """The guard on a workflow_run event for ``run``, in this process (as ``action.main`` runs it)."""
     workspace = tmp_path / f"ws-{len(list(tmp_path.iterdir()))}"
     (workspace / ".github").mkdir(parents=True)
@@ -131,7 +133,12 @@ def test_a_rerun_that_turns_green_closes_the_outcome_with_time_to_green(gh: Fake
     assert second["run_attempt"] == 2
     result = guard(gh, tmp_path, gh.run(run["id"]))
     (outcome,) = records(gh, "outcome")
-    assert (outcome.attempt, outcome.previous_attempt, outcome.conclusion, outcome.result) == (2, 1, "success", "healed")
+    assert (outcome.attempt, outcome.previous_attempt, outcome.conclusion, outcome.result) == (
+        2,
+        1,
+        "success",
+        "healed",
+    )
     assert (outcome.action, outcome.strategy, outcome.job) == ("rerun", "npm-network-error", "install")
     failure = records(gh, "failure")[0]
     assert outcome.signature == failure.signature and outcome.first_failure_at == failure.at
@@ -139,9 +146,7 @@ def test_a_rerun_that_turns_green_closes_the_outcome_with_time_to_green(gh: Fake
     assert any("healed" in n and "to green" in n for n in result.notes)
 
 
-def test_a_rerun_that_fails_again_closes_not_healed_and_records_the_new_failure(
-    gh: FakeGitHub, tmp_path: Path
-) -> None:
+def test_a_rerun_that_fails_again_closes_not_healed_and_records_the_new_failure(gh: FakeGitHub, tmp_path: Path) -> None:
     run = failed_run(gh, {"install": NETWORK})
     gh.set_rerun_outcome(run["id"], "failure", logs={"install": timestamp_log(NETWORK)})
     guard(gh, tmp_path, run)
@@ -177,7 +182,12 @@ def test_a_human_commit_that_turns_the_workflow_green_is_a_learned_fix(gh: FakeG
     result = guard(gh, tmp_path, gh.run(green["id"]))
     (fix,) = records(gh, "fix")
     failure = records(gh, "failure")[0]
-    assert (fix.fix_sha, fix.files, fix.signature, fix.result) == (fix_sha, ("src/cart.py",), failure.signature, "fixed")
+    assert (fix.fix_sha, fix.files, fix.signature, fix.result) == (
+        fix_sha,
+        ("src/cart.py",),
+        failure.signature,
+        "fixed",
+    )
     assert fix.run_id == green["id"] and fix.branch == "feature/cart"
     assert any("learned fix" in n and "src/cart.py" in n for n in result.notes)
     # the next green run of that workflow and branch learns nothing more
