@@ -101,7 +101,7 @@ def test_a_writer_that_loses_the_race_rereads_and_applies_its_records_again(gh: 
     trail(gh).append([record(1)])
     rival = trail(gh)
     racing = Racing(client(gh), rival, [record(2)])
-    loser = GitHubTrail(racing, backoff=0.001)  # type: ignore[arg-type]
+    loser = GitHubTrail(racing, backoff=0.001)
     gh.reset_requests()
     loser.append([record(3)])
     assert loser.retries == 1
@@ -120,7 +120,7 @@ def test_two_concurrent_writers_never_lose_a_record(make_server: ServerFactory) 
         try:
             for n in range(per_writer):
                 writers[index].append([record(100 * (index + 1) + n)])
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(2)]

@@ -1041,4 +1041,7 @@ def test_compare_lists_the_files_the_head_changed(gh: FakeGitHub, client: Github
     gh.add_file("a.txt", "a\nb\n", branch="topic")
     gh.add_file("c.txt", "c\n", branch="topic")
     files = raw(client, "GET", f"{REPO}/compare/main...topic")[1]["files"]
-    assert [(f["filename"], f["status"], f["additions"]) for f in files] == [("a.txt", "modified", 2), ("c.txt", "added", 1)]
+    assert [(f["filename"], f["status"], f["additions"]) for f in files] == [
+        ("a.txt", "modified", 2),
+        ("c.txt", "added", 1),
+    ]

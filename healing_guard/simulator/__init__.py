@@ -35,8 +35,9 @@ Public API::
 Modules: ``server`` (``FakeGitHub``, the thread), ``dispatcher`` (auth, faults, rate limit,
 routing pipeline), ``routing`` (route table, permissions), ``routes_actions``,
 ``routes_repo`` and ``routes_git`` (the operations; ``gitdata``: tree and blob hashes),
-``objects`` (GitHub-shaped payloads), ``state`` (the re-run/git/issue model), ``records`` (its dataclasses), ``logs`` (log text and run-log zips),
-``faults``, ``recording``, ``protocol`` (responses, errors, pagination).
+``objects`` (GitHub-shaped payloads), ``state`` (the re-run/git/issue model), ``records`` (its
+dataclasses), ``logs`` (log text and run-log zips), ``faults``, ``recording``, ``protocol``
+(responses, errors, pagination).
 """
 
 from __future__ import annotations
