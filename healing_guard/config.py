@@ -100,7 +100,7 @@ class EscalationPolicy:
 
 
 #: the schema's pattern for ``history.branch`` (a branch name git and GitHub accept)
-HISTORY_BRANCH_PATTERN = "^(?!/|refs/|.*(\\.\\.|//|@\\{|\\.lock(/|$)|/$|\\.$))[A-Za-z0-9._/-]+$"
+HISTORY_BRANCH_PATTERN = "^(?!/|-|refs/|.*(\\.\\.|//|@\\{|\\.lock(/|$)|/$|\\.$))[A-Za-z0-9._/-]+$"
 
 
 @dataclass(frozen=True)
@@ -546,8 +546,8 @@ _PATTERN_PHRASES = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "a kebab-case id (lowercase letters and digits joined by single dashes)",
     "^[A-Za-z0-9][A-Za-z0-9-]{0,38}$": "a GitHub user name (letters, digits and dashes, without the @)",
     "^\\^": "a regular expression that starts with ^",
-    HISTORY_BRANCH_PATTERN: "a git branch name (letters, digits, . _ - and /; no .., //, @{, trailing / or ., "
-    "no refs/ prefix)",
+    HISTORY_BRANCH_PATTERN: "a git branch name (letters, digits, . _ - and /; no leading - or /, no .., //, @{, "
+    "trailing / or ., no refs/ prefix)",
 }
 
 
