@@ -11,16 +11,20 @@ from typing import Any
 
 import pytest
 
+from healing_guard.config import HistoryPolicy
 from healing_guard.github_api import GitHubClient
 from healing_guard.guard import PipelineGuard
 from healing_guard.history.flaky import flaky_tests
 from healing_guard.history.github_trail import GitHubTrail
-from healing_guard.history.records import TrailRecord
+from healing_guard.history.records import TrailRecord, make_record
+from healing_guard.history.remember import months_to_read, remember
+from healing_guard.provider import RunInfo
 from healing_guard.results import GuardResult
 from healing_guard.settings import Settings
 from healing_guard.simulator import FakeGitHub, timestamp_log
 from tests.runner import FAST_CONFIG, run_action, workflow_run_event
 from tests.test_action_e2e import NETWORK, POST, PREAMBLE, TESTS_FAILED, failed_run
+from tests.test_sanitize import runner_commands
 
 BRANCH = "healing-guard/state"
 TEST_ID = "tests/test_cart.py::test_total_price"
@@ -255,3 +259,73 @@ def test_the_action_says_in_the_summary_when_the_trail_cannot_be_written(gh: Fak
     assert result.returncode == 0, result.stderr
     assert result.outputs["healed"] == "true"
     assert "audit trail" in result.summary and "could not be written" in result.summary
+
+
+def test_log_text_in_the_trail_is_redacted_and_hostile_names_stay_inert(gh: FakeGitHub, tmp_path: Path) -> None:
+    leaky = NETWORK.replace("https://registry.npmjs.org/left-pad", f"https://ci:{gh.token}@registry.npmjs.org/left-pad")
+    run = failed_run(gh, {"::error::pwned [click](https://evil.example)": leaky})
+    gh.set_rerun_outcome(run["id"], "success")
+    guard(gh, tmp_path, run)
+    (failure,) = records(gh, "failure")
+    assert gh.token not in failure.root_line and "***" in failure.root_line
+    assert gh.token not in "".join(shard_lines(gh))
+    result = run_action(gh, tmp_path / "e2e", event=workflow_run_event(gh, gh.run(run["id"])))
+    assert result.returncode == 0, result.stderr
+    # the job's name in a note is no workflow command of its own
+    assert not [c for c in runner_commands(result.stdout) if c.name == "error" and "pwned" in c.data]
+    assert any("pwned" in c.data and "audit trail" in c.data for c in runner_commands(result.stdout))
+    assert "[click](https://evil.example)" not in result.summary  # nor a live link
+
+
+def test_an_outcome_is_closed_across_a_month_boundary_with_one_more_read(gh: FakeGitHub) -> None:
+    now = datetime(2026, 12, 1, 0, 10, tzinfo=timezone.utc)
+    failed_at = datetime(2026, 11, 30, 23, 55, tzinfo=timezone.utc)
+    run = RunInfo(
+        id=42,
+        name="CI",
+        attempt=2,
+        status="completed",
+        conclusion="success",
+        event="push",
+        head_branch="main",
+        head_sha="a" * 40,
+        html_url="",
+        repository=gh.full_name,
+        created_at="2026-11-30T23:50:00Z",
+        updated_at=now.isoformat(),
+    )
+    GitHubTrail(client(gh)).append(
+        [
+            make_record(
+                "failure",
+                repository=gh.full_name,
+                run_id=42,
+                attempt=1,
+                job_id=7,
+                job="install",
+                workflow="CI",
+                branch="main",
+                action="rerun",
+                result="done",
+                at=failed_at.isoformat(),
+            )
+        ]
+    )
+    assert [m.month for m in months_to_read(run, now)] == [11, 12]
+    gh.reset_requests()
+    notes = remember(
+        client(gh),
+        HistoryPolicy(),
+        GuardResult(mode="run", run=run),
+        repository=gh.full_name,
+        redactor=str,
+        now=lambda: now,
+    )
+    reads = [r.path for r in gh.requests if "/contents/trail/" in r.path]
+    assert reads == [
+        f"/repos/{gh.full_name}/contents/trail/2026-11.jsonl",
+        f"/repos/{gh.full_name}/contents/trail/2026-12.jsonl",
+    ]
+    (outcome,) = records(gh, "outcome")
+    assert outcome.result == "healed" and outcome.time_to_green_s == 15 * 60
+    assert any("healed" in n for n in notes)
