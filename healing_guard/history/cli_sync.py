@@ -28,7 +28,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history = sub.add_parser("history", help="the audit trail: sync it into SQLite, backfill it from past runs")
     commands = history.add_subparsers(dest="history_command", required=True, metavar="COMMAND")
 
-    sync = commands.add_parser("sync", help="materialise the trail into a SQLite database")
+    sync = commands.add_parser(
+        "sync",
+        help="materialise the trail into a SQLite database",
+        description=(
+            "Copy the trail (the repository's state branch, or --trail-dir) into SQLite: table records (a column "
+            "per field), record_tests, record_files and sync. Run it again to add what is new."
+        ),
+    )
     add_trail_arguments(sync, db=False)
     sync.add_argument(
         "--db", metavar="PATH", type=Path, default=DEFAULT_DB, help=f"the database to write (default: {DEFAULT_DB})"
@@ -38,6 +45,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     fill = commands.add_parser(
         "backfill",
         help="record past runs from the Actions API: failure records for failed jobs, outcome records for re-runs",
+        description=(
+            "Read the runs of the last --days days through the Actions API (--repo, --api-url, --token-env) and "
+            "append to the trail (the repository's state branch, or --trail-dir / --db): a failure record for each "
+            "failed job of each attempt, diagnosed for at most --diagnose jobs, and an outcome record for each "
+            "attempt after a failed one. Records the trail has already (same keys) are not added again."
+        ),
     )
     add_trail_arguments(fill)
     fill.add_argument("--days", type=int, default=30, help="runs created in the last DAYS days (default: 30)")
