@@ -99,6 +99,19 @@ class EscalationPolicy:
     assignees: tuple[str, ...] = ()
 
 
+#: the schema's pattern for ``history.branch`` (a branch name git and GitHub accept)
+HISTORY_BRANCH_PATTERN = "^(?!/|-|refs/|.*(\\.\\.|//|@\\{|\\.lock(/|$)|/$|\\.$))[A-Za-z0-9._/-]+$"
+
+
+@dataclass(frozen=True)
+class HistoryPolicy:
+    """``history:``: the audit trail on a branch of the repository (issue 9)."""
+
+    enabled: bool = True
+    branch: str = "healing-guard/state"
+    retention_days: int = 180
+
+
 @dataclass(frozen=True)
 class StrategyOverride:
     """The ``strategies.<id>`` settings for one strategy; ``None`` keeps the strategy's own."""
@@ -129,6 +142,7 @@ class GuardConfig:
     custom_strategies: tuple[Strategy, ...] = ()
     #: ``fixes.python_distributions``: import name -> distribution a fix PR may add
     python_distributions: Mapping[str, str] = field(default_factory=_no_overrides, hash=False)
+    history: HistoryPolicy = field(default_factory=HistoryPolicy)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -532,6 +546,8 @@ _PATTERN_PHRASES = {
     "^[a-z0-9]+(-[a-z0-9]+)*$": "a kebab-case id (lowercase letters and digits joined by single dashes)",
     "^[A-Za-z0-9][A-Za-z0-9-]{0,38}$": "a GitHub user name (letters, digits and dashes, without the @)",
     "^\\^": "a regular expression that starts with ^",
+    HISTORY_BRANCH_PATTERN: "a git branch name (letters, digits, . _ - and /; no leading - or /, no .., //, @{, "
+    "trailing / or ., no refs/ prefix)",
 }
 
 
@@ -718,10 +734,26 @@ class _Builder:
             strategies=MappingProxyType(overrides),
             custom_strategies=tuple(custom),
             python_distributions=MappingProxyType(dict((d.get("fixes") or {}).get("python_distributions") or {})),
+            history=self._history(d.get("history") or {}, default.history),
         )
         if self.problems:
             return config, self.catalogue
         return config, self._merge(config)
+
+    def _history(self, h: Mapping[str, Any], dflt: HistoryPolicy) -> HistoryPolicy:
+        policy = HistoryPolicy(
+            enabled=bool(h.get("enabled", dflt.enabled)),
+            branch=str(h.get("branch", dflt.branch)),
+            retention_days=int(h.get("retention_days", dflt.retention_days)),
+        )
+        protected = self.data.get("protected_branches", GuardConfig.default().protected_branches)
+        if any(fnmatch.fnmatchcase(policy.branch, _branch_name(str(g))) for g in protected or ()):
+            self.problem(
+                ("history", "branch"),
+                f"must be a branch of its own, not the protected branch {policy.branch!r}: the guard rewrites "
+                "its tree to hold only the trail (the default healing-guard/state is fine)",
+            )
+        return policy
 
     def _retry(self, r: Mapping[str, Any]) -> RetryPolicy:
         dflt = RetryPolicy()

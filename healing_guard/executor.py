@@ -70,6 +70,7 @@ class Executor:
             url,
             mutates=step.remedy.mutates_repository,
             key=step.key,
+            jobs=tuple(step.jobs),
         )
 
     def _job(self, job_id: int) -> JobResult:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import base64
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TypeVar
@@ -42,7 +42,17 @@ from .errors import (
     GitHubServerError,
     GitHubValidationError,
 )
-from .provider import CacheInfo, JobInfo, Posted, RunInfo, StepInfo
+from .provider import (
+    CacheInfo,
+    Comparison,
+    FileData,
+    GitCommit,
+    JobInfo,
+    Posted,
+    RunInfo,
+    StepInfo,
+    TreeEntry,
+)
 
 T = TypeVar("T")
 
@@ -69,6 +79,11 @@ INSTALLATION_TOKEN_PREFIX = "ghs_"
 INTEGRATION_DENIED = "resource not accessible by integration"
 #: GitHub's 422 message when ``git/create-ref`` finds the ref there already.
 BRANCH_EXISTS = "reference already exists"
+#: GitHub's 422 messages when ``git/update-ref`` (without force) finds the ref moved elsewhere, or gone.
+NOT_FAST_FORWARD = "update is not a fast forward"
+REF_MISSING = "reference does not exist"
+#: The most changed files the guard keeps from a comparison (GitHub lists at most 300).
+COMPARE_FILES = 300
 #: GitHub's 422 message when ``pulls/create`` finds an open pull request for the same head.
 PULL_EXISTS = "a pull request already exists"
 _LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
@@ -862,6 +877,196 @@ class GitHubClient:
                 retry_5xx=False,
             )
 
+    # -- the audit trail (issue 9): the state branch through the Git Data API, and past runs -------
+
+    def branch_head(self, branch: str) -> str | None:
+        """The commit ``branch`` points at, or None when there is no such branch."""
+
+        def run() -> str | None:
+            try:
+                data = self._json("GET", f"/git/ref/heads/{quote(branch)}")
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            obj = _expect(data, dict, "GET /git/ref").get("object")
+            if not isinstance(obj, dict) or not isinstance(obj.get("sha"), str):
+                raise _BadAnswer("GET /git/ref answered a ref without object.sha")
+            return str(obj["sha"])
+
+        return self._call(f"reading branch {branch}", "contents: read", run)
+
+    def get_commit(self, sha: str) -> GitCommit:
+        endpoint = "GET /git/commits"
+
+        def parse(data: dict[str, Any]) -> GitCommit:
+            tree = data["tree"]["sha"]
+            parents = tuple(str(p["sha"]) for p in data.get("parents") or [])
+            if not isinstance(tree, str):
+                raise ValueError("tree.sha is not a string")
+            return GitCommit(str(data["sha"]), tree, parents)
+
+        return self._call(
+            f"reading commit {sha[:12]}",
+            "contents: read",
+            lambda: self._parse(endpoint, parse, self._json("GET", f"/git/commits/{sha}")),
+        )
+
+    def get_tree(self, tree: str, *, recursive: bool = True) -> list[TreeEntry]:
+        endpoint = "GET /git/trees"
+
+        def parse(data: dict[str, Any]) -> list[TreeEntry]:
+            if data.get("truncated"):
+                raise ValueError("the tree is truncated (more than 100,000 entries)")
+            out = []
+            for e in data["tree"]:
+                size = e.get("size")
+                out.append(
+                    TreeEntry(str(e["path"]), str(e["type"]), str(e["sha"]), size if isinstance(size, int) else None)
+                )
+            return out
+
+        params = {"recursive": "1"} if recursive else None
+        return self._call(
+            f"reading tree {tree[:40]}",
+            "contents: read",
+            lambda: self._parse(endpoint, parse, self._json("GET", f"/git/trees/{quote(tree)}", params)),
+        )
+
+    def get_blob(self, sha: str) -> bytes:
+        endpoint = "GET /git/blobs"
+
+        def parse(data: dict[str, Any]) -> bytes:
+            if data.get("encoding") != "base64" or not isinstance(data.get("content"), str):
+                raise ValueError(f"encoding {data.get('encoding')!r}, not base64")
+            return base64.b64decode("".join(data["content"].split()), validate=True)
+
+        return self._call(
+            f"reading blob {sha[:12]}",
+            "contents: read",
+            lambda: self._parse(endpoint, parse, self._json("GET", f"/git/blobs/{sha}")),
+        )
+
+    def read_file(self, path: str, ref: str) -> FileData | None:
+        """A file's bytes at ``ref`` in one request; a file over 1 MB (the Contents API answers
+        ``encoding: none`` without content then) is read as its blob."""
+        endpoint = f"GET /contents/{path}"
+
+        def run() -> FileData | tuple[str] | None:
+            try:
+                data = self._json("GET", f"/contents/{quote(path)}", {"ref": ref})
+            except GithubException as exc:
+                if exc.status == 404:
+                    return None
+                raise
+            if not isinstance(data, dict) or data.get("type") != "file":
+                return None
+            sha = data.get("sha")
+            if not isinstance(sha, str):
+                raise _BadAnswer(f"{endpoint} answered a file without a sha")
+            if data.get("encoding") != "base64":
+                return (sha,)
+            try:
+                return FileData(base64.b64decode("".join(str(data.get("content") or "").split()), validate=True), sha)
+            except ValueError as exc:
+                raise _BadAnswer(f"{endpoint} answered content that is not base64") from exc
+
+        found = self._call(f"reading {path} at {ref}", "contents: read", run)
+        if isinstance(found, tuple):
+            return FileData(self.get_blob(found[0]), found[0])
+        return found
+
+    def create_blob(self, content: bytes) -> str:
+        body = {"content": base64.b64encode(content).decode("ascii"), "encoding": "base64"}
+        return self._call(
+            "writing a blob",
+            "contents: write",
+            lambda: str(_expect(self._json("POST", "/git/blobs", body=body), dict, "POST /git/blobs")["sha"]),
+            retry_5xx=False,
+        )
+
+    def create_tree(self, base_tree: str | None, changes: Mapping[str, str | None]) -> str:
+        entries = [{"path": p, "mode": "100644", "type": "blob", "sha": s} for p, s in sorted(changes.items())]
+        body: dict[str, Any] = {"tree": entries, **({"base_tree": base_tree} if base_tree else {})}
+        return self._call(
+            "writing a tree",
+            "contents: write",
+            lambda: str(_expect(self._json("POST", "/git/trees", body=body), dict, "POST /git/trees")["sha"]),
+            retry_5xx=False,
+        )
+
+    def create_commit(self, message: str, tree: str, parents: Sequence[str]) -> str:
+        body = {"message": message, "tree": tree, "parents": list(parents)}
+        return self._call(
+            "writing a commit",
+            "contents: write",
+            lambda: str(_expect(self._json("POST", "/git/commits", body=body), dict, "POST /git/commits")["sha"]),
+            retry_5xx=False,
+        )
+
+    def create_branch(self, branch: str, sha: str) -> bool:
+        def run() -> bool:
+            try:
+                self._json("POST", "/git/refs", body={"ref": f"refs/heads/{branch}", "sha": sha})
+            except GithubException as exc:
+                if exc.status == 422 and BRANCH_EXISTS in _message(exc):
+                    return False
+                raise
+            return True
+
+        return self._call(f"creating branch {branch}", "contents: write", run, retry_5xx=False)
+
+    def move_branch(self, branch: str, sha: str) -> str:
+        def run() -> str:
+            try:
+                self._json("PATCH", f"/git/refs/heads/{quote(branch)}", body={"sha": sha, "force": False})
+            except GithubException as exc:
+                if exc.status == 422 and NOT_FAST_FORWARD in _message(exc):
+                    return "not_fast_forward"
+                if exc.status == 422 and REF_MISSING in _message(exc):
+                    return "missing"
+                raise
+            return "moved"
+
+        return self._call(f"moving branch {branch}", "contents: write", run, retry_5xx=False)
+
+    def compare(self, base: str, head: str) -> Comparison:
+        endpoint = "GET /compare"
+
+        def parse(data: dict[str, Any]) -> Comparison:
+            files = [str(f["filename"]) for f in data.get("files") or [] if isinstance(f, dict)]
+            commits = data["commits"]
+            authors = tuple(str((c.get("author") or {}).get("login") or "") for c in commits if isinstance(c, dict))
+            complete = len(files) < COMPARE_FILES and data.get("ahead_by") == len(commits)
+            return Comparison(tuple(files[:COMPARE_FILES]), complete, authors, str(data.get("status") or ""))
+
+        return self._call(
+            f"comparing {base[:12]}...{head[:12]}",
+            "contents: read",
+            lambda: self._parse(endpoint, parse, self._json("GET", f"/compare/{quote(base)}...{quote(head)}")),
+        )
+
+    def list_runs(self, *, created_since: str, limit: int) -> list[RunInfo]:
+        path = "/actions/runs"
+
+        def run() -> list[RunInfo]:
+            out: list[RunInfo] = []
+            for item in self._pages(path, "workflow_runs", {"created": f">={created_since}"}, limit=limit):
+                out.append(self._parse(f"GET {path}", _run, item))
+                if len(out) >= limit:
+                    break
+            return out
+
+        return self._call(f"listing workflow runs created since {created_since}", "actions: read", run)
+
+    def get_run_attempt(self, run_id: int, attempt: int) -> RunInfo:
+        path = f"/actions/runs/{run_id}/attempts/{attempt}"
+        return self._call(
+            f"reading attempt {attempt} of workflow run {run_id}",
+            "actions: read",
+            lambda: self._parse(f"GET {path}", _run, self._json("GET", path)),
+        )
+
 
 def _valid_login(value: Any, endpoint: str) -> str:
     if not isinstance(value, str) or not _LOGIN.match(value):
@@ -886,6 +1091,8 @@ def _run(data: dict[str, Any]) -> RunInfo:
         head_repository=str(head_repo.get("full_name") or ""),
         repository=str(repo.get("full_name") or ""),
         workflow_id=int(data.get("workflow_id") or 0),
+        created_at=str(data.get("created_at") or ""),
+        updated_at=str(data.get("updated_at") or ""),
     )
 
 
@@ -901,4 +1108,6 @@ def _job(data: dict[str, Any]) -> JobInfo:
             StepInfo(int(s.get("number", 0)), str(s.get("name", "")), str(s.get("status", "")), s.get("conclusion"))
             for s in data.get("steps") or []
         ),
+        started_at=str(data.get("started_at") or ""),
+        completed_at=str(data.get("completed_at") or ""),
     )

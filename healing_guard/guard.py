@@ -17,6 +17,7 @@ from .classify import Classifier
 from .config import GuardConfig, LoadedConfig, load_config
 from .errors import HealingGuardError, SettingsError
 from .executor import Executor
+from .history.remember import remember
 from .logsource import LogInput, expand
 from .markers import issue_marker, occurrences_before
 from .models import Diagnosis, Remediation
@@ -124,6 +125,7 @@ class PipelineGuard:
         run_id = self.settings.run_id
         if run_id is None:
             raise SettingsError("no run to heal: give 'run-id', or run the guard on a workflow_run event")
+        started = time.monotonic()
         run = self.provider.get_run(run_id)
         if not run.repository:  # the repository being healed, for the fork gate
             run = replace(run, repository=self.settings.repository)
@@ -132,7 +134,27 @@ class PipelineGuard:
             self._heal(out, run)
         except Exception as exc:  # recorded with whatever was done before it
             out.error(_describe(exc))
+        self._remember(out, run, started)
         return out.build()
+
+    # -- memory (issue 9): the audit trail on the repository's state branch -------------------
+
+    def _remember(self, out: ResultBuilder, run: RunInfo, started: float) -> None:
+        """Write what this run did to the trail and close earlier attempts' outcomes (never in a
+        dry run); a trail that cannot be written is a note, the healing stands."""
+        if self.dry_run or not self.config.history.enabled:
+            return
+        handled = out.build()
+        notes = remember(
+            self.provider,
+            self.config.history,
+            handled,
+            repository=self.settings.repository,
+            redactor=self.redact,
+            guard_seconds=round(time.monotonic() - started, 3),
+            close=handled.run is not None and handled.run.attempt == run.attempt,
+        )
+        out.note(*notes)
 
     def _heal(self, out: ResultBuilder, run: RunInfo) -> None:
         attempt = self.settings.run_attempt or run.attempt

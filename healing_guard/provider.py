@@ -6,7 +6,7 @@ engine changing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,6 +36,10 @@ class RunInfo:
     repository: str = ""
     #: The workflow's id (0: unknown); keys the guard's pull request comment per workflow.
     workflow_id: int = 0
+    #: When the run was created, and when this attempt last changed (its completion, once
+    #: completed): ISO 8601, "" when unknown. The trail's times come from them.
+    created_at: str = ""
+    updated_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,9 @@ class JobInfo:
     run_attempt: int
     html_url: str
     steps: tuple[StepInfo, ...] = ()
+    #: ISO 8601, "" when unknown (the job's duration in the trail)
+    started_at: str = ""
+    completed_at: str = ""
 
     @property
     def failed_step(self) -> str | None:
@@ -62,6 +69,44 @@ class CacheInfo:
     key: str
     ref: str
     size_in_bytes: int
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    """A commit object of the Git Data API: its tree and parents."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a git tree: ``type`` is ``blob`` or ``tree``; ``size`` for blobs."""
+
+    path: str
+    type: str
+    sha: str
+    size: int | None = None
+
+
+@dataclass(frozen=True)
+class FileData:
+    """A file read from a branch: its bytes and blob sha."""
+
+    content: bytes
+    sha: str
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """``base...head``: the files the head changed (at most ``COMPARE_FILES``), whether the list is
+    complete, and who made the head's commits (account logins, "" for a commit without one)."""
+
+    files: tuple[str, ...]
+    complete: bool
+    authors: tuple[str, ...]
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -116,3 +161,50 @@ class Provider(Protocol):
     def open_fix_pull_request(
         self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str
     ) -> Posted: ...
+
+    # -- the audit trail (issue 9): a state branch through the Git Data API, and past runs ---------
+
+    def identity(self) -> str:
+        """The account the token acts as (the author of what the guard makes)."""
+        ...
+
+    def branch_head(self, branch: str) -> str | None:
+        """The commit ``branch`` points at, or None when there is no such branch."""
+        ...
+
+    def get_commit(self, sha: str) -> GitCommit: ...
+
+    def get_tree(self, tree: str, *, recursive: bool = True) -> list[TreeEntry]:
+        """A tree's entries (``tree``: a tree sha, a commit sha or a branch name)."""
+        ...
+
+    def get_blob(self, sha: str) -> bytes: ...
+
+    def read_file(self, path: str, ref: str) -> FileData | None:
+        """A file's bytes at ``ref`` (any size GitHub serves), or None when the file or ref is missing."""
+        ...
+
+    def create_blob(self, content: bytes) -> str: ...
+
+    def create_tree(self, base_tree: str | None, changes: Mapping[str, str | None]) -> str:
+        """A tree: ``base_tree`` with each path set to a blob sha, or removed (None)."""
+        ...
+
+    def create_commit(self, message: str, tree: str, parents: Sequence[str]) -> str: ...
+
+    def create_branch(self, branch: str, sha: str) -> bool:
+        """Create ``branch`` at ``sha``; False when it exists already."""
+        ...
+
+    def move_branch(self, branch: str, sha: str) -> str:
+        """Fast-forward ``branch`` to ``sha`` (never forced): ``moved``, ``not_fast_forward`` (someone
+        else moved it first) or ``missing`` (it was deleted)."""
+        ...
+
+    def compare(self, base: str, head: str) -> Comparison: ...
+
+    def list_runs(self, *, created_since: str, limit: int) -> list[RunInfo]:
+        """Runs created on or after the date ``created_since`` (YYYY-MM-DD), newest first, at most ``limit``."""
+        ...
+
+    def get_run_attempt(self, run_id: int, attempt: int) -> RunInfo: ...

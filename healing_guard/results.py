@@ -44,6 +44,8 @@ class Outcome:
     #: what makes it idempotent (the registry's key)
     key: str = ""
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    #: the jobs it was done for (empty: the run as a whole, like a comment)
+    jobs: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {

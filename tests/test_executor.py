@@ -82,7 +82,16 @@ def fix_pulls(gh: FakeGitHub) -> list[dict[str, Any]]:
 
 
 def branch_writes(gh: FakeGitHub) -> list[str]:
-    return [r.path for r in gh.writes() if "/git/refs" in r.path or "/contents/" in r.path or r.path.endswith("/pulls")]
+    """Writes that make or change a branch, a file or a pull request (the audit trail's own state
+    branch, issue 9, aside)."""
+    trail = "healing-guard/state"
+    return [
+        r.path
+        for r in gh.writes()
+        if ("/git/refs" in r.path or "/contents/" in r.path or r.path.endswith("/pulls"))
+        and trail not in r.path
+        and not (isinstance(r.body, dict) and r.body.get("ref") == f"refs/heads/{trail}")
+    ]
 
 
 # -- defect 1: a log chooses the package a fix pull request adds ---------------------------------

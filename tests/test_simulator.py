@@ -763,7 +763,7 @@ def test_concurrent_clients(gh: FakeGitHub) -> None:
 def test_every_operation_answers_with_its_openapi_schema(
     gh: FakeGitHub, make_server: ServerFactory, openapi: OpenApiChecker
 ) -> None:
-    """Hit all 37 operations once with a success status and validate each answer."""
+    """Hit all 43 operations once with a success status and validate each answer."""
     client = client_for(gh)
     run, failing, _ = seed_failed_run(gh)
     running = gh.add_run(status="in_progress", conclusion=None)
@@ -819,6 +819,18 @@ def test_every_operation_answers_with_its_openapi_schema(
     raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})
     get("/compare/main...fix")
     raw(client, "PATCH", f"{REPO}/git/refs/heads/fix", input={"sha": main_sha, "force": True})
+    # the Git Data API (the audit trail's state branch, issue 9)
+    blob = raw(client, "POST", f"{REPO}/git/blobs", input={"content": "eAo=", "encoding": "base64"})[1]
+    get(f"/git/blobs/{blob['sha']}")
+    tree = raw(
+        client,
+        "POST",
+        f"{REPO}/git/trees",
+        input={"tree": [{"path": "trail/x.jsonl", "mode": "100644", "type": "blob", "sha": blob["sha"]}]},
+    )[1]
+    get(f"/git/trees/{tree['sha']}", recursive="1")
+    made = raw(client, "POST", f"{REPO}/git/commits", input={"message": "m", "tree": tree["sha"], "parents": []})[1]
+    get(f"/git/commits/{made['sha']}")
     client.requester.requestJson("DELETE", f"{REPO}/issues/comments/{comment['id']}")
     personal = make_server(token="ghp_personal", identity="octo-bot")
     raw(client_for(personal), "GET", "/user")
@@ -827,7 +839,7 @@ def test_every_operation_answers_with_its_openapi_schema(
     for record in gh.requests + personal.requests:
         local.check(record)
     assert local.validated == set(local.operations), sorted(set(local.operations) - local.validated)
-    assert len(local.operations) == 37
+    assert len(local.operations) == 43
 
 
 def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) -> None:
@@ -936,3 +948,100 @@ def test_drip_downloads_serve_slowly_but_completely(gh: FakeGitHub, client: Gith
     started = time.monotonic()
     requests.get(location(client, f"{REPO}/actions/jobs/{failing['id']}/logs"), timeout=10)
     assert time.monotonic() - started < 1
+
+
+# --------------------------------------------------------------------------- git data (issue 9)
+
+
+def test_git_data_builds_an_orphan_branch_with_real_git_shas(gh: FakeGitHub, client: Github) -> None:
+    gh.add_file("src/app.py", "print('hi')\n")
+    blob = raw(client, "POST", f"{REPO}/git/blobs", input={"content": "hello\n"})[1]
+    assert blob["sha"] == "ce013625030ba8dba906f756967f9e9ca394464a"  # git hash-object
+    tree = raw(
+        client,
+        "POST",
+        f"{REPO}/git/trees",
+        input={"tree": [{"path": "a.txt", "mode": "100644", "type": "blob", "sha": blob["sha"]}]},
+    )[1]
+    assert tree["sha"] == "2e81171448eb9f2ee3821e3d447aa6b2fe3ddba1"  # git write-tree of a.txt
+    orphan = raw(client, "POST", f"{REPO}/git/commits", input={"message": "state", "tree": tree["sha"]})[1]
+    assert orphan["parents"] == [] and orphan["tree"]["sha"] == tree["sha"]
+    assert orphan["author"]["name"] == gh.identity
+    raw(client, "POST", f"{REPO}/git/refs", input={"ref": "refs/heads/x/state", "sha": orphan["sha"]})
+    assert gh.file("a.txt", "x/state") == "hello\n" and gh.file("src/app.py", "x/state") is None
+    # get-tree takes a branch name (several segments) too, and lists folders when recursive
+    listed = raw(client, "GET", f"{REPO}/git/trees/main", parameters={"recursive": "1"})[1]
+    assert [(e["path"], e["type"]) for e in listed["tree"]] == [("src", "tree"), ("src/app.py", "blob")]
+    flat = raw(client, "GET", f"{REPO}/git/trees/main")[1]
+    assert [(e["path"], e["type"]) for e in flat["tree"]] == [("src", "tree")]
+
+
+def test_create_tree_deletes_with_a_null_sha_and_refuses_unknown_objects(gh: FakeGitHub, client: Github) -> None:
+    gh.add_file("keep.txt", "k\n")
+    gh.add_file("old/gone.txt", "g\n")
+    head = raw(client, "GET", f"{REPO}/git/commits/{gh.refs['refs/heads/main']}")[1]
+    tree = raw(
+        client,
+        "POST",
+        f"{REPO}/git/trees",
+        input={
+            "base_tree": head["tree"]["sha"],
+            "tree": [
+                {"path": "old/gone.txt", "mode": "100644", "type": "blob", "sha": None},
+                {"path": "new.txt", "mode": "100644", "type": "blob", "content": "n\n"},
+            ],
+        },
+    )[1]
+    assert sorted(e["path"] for e in tree["tree"]) == ["keep.txt", "new.txt"]
+    for body in (
+        {"base_tree": "0" * 40, "tree": []},
+        {"tree": [{"path": "a", "mode": "100644", "type": "blob", "sha": "1" * 40}]},
+        {"tree": [{"path": "a", "mode": "100644", "type": "blob", "sha": "1" * 40, "content": "x"}]},
+    ):
+        with pytest.raises(GithubException) as refused:
+            raw(client, "POST", f"{REPO}/git/trees", input=body)
+        assert refused.value.status == 422 and refused.value.data["message"] == "Invalid tree info"
+    with pytest.raises(GithubException) as bad_parent:
+        raw(client, "POST", f"{REPO}/git/commits", input={"message": "m", "tree": tree["sha"], "parents": ["2" * 40]})
+    assert bad_parent.value.status == 422
+    with pytest.raises(GithubException) as missing:
+        raw(client, "GET", f"{REPO}/git/commits/{'3' * 40}")
+    assert missing.value.status == 404
+
+
+def test_update_ref_without_force_refuses_a_commit_that_does_not_descend(gh: FakeGitHub, client: Github) -> None:
+    base = gh.refs["refs/heads/main"]
+    tree = raw(client, "GET", f"{REPO}/git/commits/{base}")[1]["tree"]["sha"]
+    child = raw(client, "POST", f"{REPO}/git/commits", input={"message": "a", "tree": tree, "parents": [base]})[1]
+    rival = raw(client, "POST", f"{REPO}/git/commits", input={"message": "b", "tree": tree, "parents": [base]})[1]
+    raw(client, "PATCH", f"{REPO}/git/refs/heads/main", input={"sha": child["sha"], "force": False})
+    with pytest.raises(GithubException) as lost:
+        raw(client, "PATCH", f"{REPO}/git/refs/heads/main", input={"sha": rival["sha"], "force": False})
+    assert lost.value.status == 422 and lost.value.data["message"] == "Update is not a fast forward"
+    gh.delete_branch("main")
+    with pytest.raises(GithubException) as gone:
+        raw(client, "PATCH", f"{REPO}/git/refs/heads/main", input={"sha": child["sha"]})
+    assert gone.value.data["message"] == "Reference does not exist"
+
+
+def test_runs_filter_by_creation_date(gh: FakeGitHub, client: Github) -> None:
+    now = datetime.now(timezone.utc)
+    old = gh.add_run(created_at=now - timedelta(days=40))
+    new = gh.add_run(created_at=now - timedelta(days=2))
+    since = (now - timedelta(days=30)).date().isoformat()
+    found = raw(client, "GET", f"{REPO}/actions/runs", parameters={"created": f">={since}"})[1]
+    assert [r["id"] for r in found["workflow_runs"]] == [new["id"]]
+    before = raw(client, "GET", f"{REPO}/actions/runs", parameters={"created": f"<{since}"})[1]
+    assert [r["id"] for r in before["workflow_runs"]] == [old["id"]]
+
+
+def test_compare_lists_the_files_the_head_changed(gh: FakeGitHub, client: Github) -> None:
+    gh.add_file("a.txt", "a\n")
+    gh.add_branch("topic")
+    gh.add_file("a.txt", "a\nb\n", branch="topic")
+    gh.add_file("c.txt", "c\n", branch="topic")
+    files = raw(client, "GET", f"{REPO}/compare/main...topic")[1]["files"]
+    assert [(f["filename"], f["status"], f["additions"]) for f in files] == [
+        ("a.txt", "modified", 2),
+        ("c.txt", "added", 1),
+    ]

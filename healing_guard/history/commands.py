@@ -9,6 +9,7 @@ import argparse
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add every history subcommand to the command line's subparsers."""
     # each module adds its own: e.g. ``from . import cli_report; cli_report.register(sub)``
-    from . import cli_report
+    from . import cli_report, cli_sync
 
-    cli_report.register(sub)  # stats, trends, report (wt-report)
+    cli_report.register(sub)  # stats, trends, report
+    cli_sync.register(sub)  # history sync, history backfill

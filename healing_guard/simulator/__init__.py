@@ -1,9 +1,10 @@
 """A stateful fake of the GitHub REST API, served over real HTTP on 127.0.0.1.
 
 Used by the test-suite (PyGithub pointed at ``FakeGitHub.url``) and by ``healing-guard demo``.
-Standard library only.  It implements the 37 operations the guard calls (the 33 of
-``github-ci-endpoints.openapi.json`` in the shared corpus, and ``users/get-authenticated``,
-``issues/delete-comment``, ``repos/compare-commits-with-basehead`` and ``git/update-ref``:
+Standard library only.  It implements the 43 operations the guard calls (the 33 of
+``github-ci-endpoints.openapi.json`` in the shared corpus, ``users/get-authenticated``,
+``issues/delete-comment``, ``repos/compare-commits-with-basehead`` and ``git/update-ref``, and
+the Git Data API's commits, trees and blobs for the audit trail's state branch:
 see ``tests/fixtures/github-openapi/README.txt``), with GitHub's payload shapes, status codes,
 error documents, pagination ``Link`` headers, rate-limit headers, token permissions, 302 log
 redirects to short-lived pre-signed URLs, and re-runs as new attempts of a run.  The token acts
@@ -32,10 +33,11 @@ Public API::
         gh.blob_fetches; gh.errors
 
 Modules: ``server`` (``FakeGitHub``, the thread), ``dispatcher`` (auth, faults, rate limit,
-routing pipeline), ``routing`` (route table, permissions), ``routes_actions`` and
-``routes_repo`` (the operations), ``objects`` (GitHub-shaped payloads), ``state`` (the
-re-run/git/issue model), ``records`` (its dataclasses), ``logs`` (log text and run-log zips),
-``faults``, ``recording``, ``protocol`` (responses, errors, pagination).
+routing pipeline), ``routing`` (route table, permissions), ``routes_actions``,
+``routes_repo`` and ``routes_git`` (the operations; ``gitdata``: tree and blob hashes),
+``objects`` (GitHub-shaped payloads), ``state`` (the re-run/git/issue model), ``records`` (its
+dataclasses), ``logs`` (log text and run-log zips), ``faults``, ``recording``, ``protocol``
+(responses, errors, pagination).
 """
 
 from __future__ import annotations

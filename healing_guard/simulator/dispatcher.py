@@ -13,7 +13,7 @@ Order of checks (the first that answers wins), all under the state lock:
 6. routing: unknown path, unsupported method or another repository: 404 ``Not Found``
    (``POST /graphql`` is answered here: see ``graphql``);
 7. the route's permission: 403 ``Resource not accessible by integration``;
-8. the route handler (``routes_actions.py``, ``routes_repo.py``).
+8. the route handler (``routes_actions.py``, ``routes_repo.py``, ``routes_git.py``).
 
 API answers carry ``content-type: application/json; charset=utf-8``, the
 ``x-ratelimit-limit/remaining/used/reset/resource`` headers, ``x-github-request-id``,
@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from healing_guard.simulator import routes_actions, routes_repo
+from healing_guard.simulator import routes_actions, routes_git, routes_repo
 from healing_guard.simulator.faults import Fault, rate_limit_body
 from healing_guard.simulator.objects import Renderer
 from healing_guard.simulator.protocol import (
@@ -63,6 +63,7 @@ def build_routes() -> RouteTable:
     table = RouteTable()
     table.extend(routes_actions.routes)
     table.extend(routes_repo.routes)
+    table.extend(routes_git.routes)
     return table
 
 

@@ -19,6 +19,7 @@ Behaviour worth knowing (see ``state.py`` for the re-run model):
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from healing_guard.simulator.logs import ArchiveJob, ArchiveStep, run_logs_zip
@@ -89,9 +90,40 @@ def _list_runs(req: Request, runs: list[Run]) -> Response:
             selected = [r for r in selected if r.latest.status == wanted]
         else:
             selected = [r for r in selected if r.latest.conclusion == wanted]
+    if "created" in query:
+        low, high = _created_range(query["created"])
+        selected = [r for r in selected if low <= r.created_at <= high]
     page, headers = paginate(selected, query, req.page_url)
     body = {"total_count": len(selected), "workflow_runs": [_run_payload(req, run) for run in page]}
     return Response(200, body, headers)
+
+
+def _created_range(value: str) -> tuple[datetime, datetime]:
+    """GitHub's date search for ``created``: ``>=D``, ``>D``, ``<=D``, ``<D``, ``A..B`` or ``D``."""
+    lowest, highest = datetime.min.replace(tzinfo=timezone.utc), datetime.max.replace(tzinfo=timezone.utc)
+
+    def moment(text: str, end: bool) -> datetime:
+        try:
+            found = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise invalid("WorkflowRun", "created") from None
+        if "T" not in text:
+            found = found + timedelta(days=1) - timedelta(microseconds=1) if end else found
+        return found if found.tzinfo else found.replace(tzinfo=timezone.utc)
+
+    tick = timedelta(microseconds=1)
+    if value.startswith(">="):
+        return moment(value[2:], False), highest
+    if value.startswith("<="):
+        return lowest, moment(value[2:], True)
+    if value.startswith(">"):
+        return moment(value[1:], True) + tick, highest
+    if value.startswith("<"):
+        return lowest, moment(value[1:], False) - tick
+    if ".." in value:
+        start, _, stop = value.partition("..")
+        return moment(start, False), moment(stop, True)
+    return moment(value, False), moment(value, True)
 
 
 def _jobs_page(req: Request, jobs: list[Job]) -> Response:

@@ -24,7 +24,8 @@ Behaviour worth knowing:
 * ``repos/compare-commits-with-basehead``: ``base...head`` (branches or shas) over the commit
   graph: ``status``, ``ahead_by``/``behind_by``, the merge base, and the head's commits not in
   base (oldest first, at most 250), each with its author account (``author``: the account that
-  made it through the API, ``null`` for seeded commits without one).
+  made it through the API, ``null`` for seeded commits without one), and ``files`` (``diff-entry``:
+  every path that differs between the merge base and the head, at most 300).
 * Contents PUT commits as the token's identity (``github-actions[bot]`` for a ``GITHUB_TOKEN``).
 * Contents PUT: 201 when creating, 200 when updating; 422 ``"sha" wasn't supplied.`` when
   updating without ``sha``; 409 ``<path> does not match <sha>`` on a stale sha; 404 "Branch
@@ -48,7 +49,7 @@ from healing_guard.simulator.protocol import (
     not_found,
     paginate,
 )
-from healing_guard.simulator.records import Issue, Pull
+from healing_guard.simulator.records import Issue, Pull, git_blob_sha
 from healing_guard.simulator.routing import PERMISSION_DENIED, Permission, Request, RouteTable, permission_error
 
 routes = RouteTable()
@@ -532,7 +533,34 @@ def compare(req: Request) -> Response:
     payload = req.render.comparison(
         basehead, base.sha, merge_base, head.sha, status, len(ahead), len(behind), list(reversed(ahead))[:250]
     )
+    payload["files"] = _diff_entries(req, req.state.commits[merge_base].tree, head.tree, head.sha)
     return Response(200, payload)
+
+
+def _diff_entries(req: Request, before: dict[str, bytes], after: dict[str, bytes], head: str) -> list[dict[str, Any]]:
+    """GitHub's ``diff-entry`` list (at most 300 files, as GitHub answers) from the merge base to the head."""
+    entries: list[dict[str, Any]] = []
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old == new:
+            continue
+        status = "added" if old is None else "removed" if new is None else "modified"
+        plus = len((new or b"").splitlines()) if status != "removed" else 0
+        minus = len((old or b"").splitlines()) if status != "added" else 0
+        entries.append(
+            {
+                "sha": git_blob_sha(new) if new is not None else None,
+                "filename": name,
+                "status": status,
+                "additions": plus,
+                "deletions": minus,
+                "changes": plus + minus,
+                "blob_url": f"{req.render.web}/blob/{head}/{name}",
+                "raw_url": f"{req.render.web}/raw/{head}/{name}",
+                "contents_url": f"{req.render.api}/contents/{name}?ref={head}",
+            }
+        )
+    return entries[:300]
 
 
 # --------------------------------------------------------------------------- contents

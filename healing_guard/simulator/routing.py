@@ -8,7 +8,8 @@ A route is declared with the OpenAPI path template and operationId it implements
                 DOC, permission=("actions", "read"))
     def get_run(req: Request) -> Response: ...
 
-``{path}`` (possibly empty: the repository root), ``{ref}`` and ``{basehead}`` match several segments; every
+``{path}`` (possibly empty: the repository root), ``{ref}``, ``{basehead}`` and ``{tree_sha}`` (a branch name too)
+match several segments; every
 other ``{name}`` matches exactly one.  The
 dispatcher checks ``{owner}/{repo}`` against the simulated repository (404 otherwise) and the
 route's ``permission`` against the token's permissions (403 "Resource not accessible by
@@ -107,7 +108,7 @@ def _compile(template: str) -> re.Pattern[str]:
             name = part[1:-1]
             if name == "path":
                 regex += f"(?P<{name}>.*)"
-            elif name in ("ref", "basehead"):
+            elif name in ("ref", "basehead", "tree_sha"):
                 regex += f"(?P<{name}>.+)"
             else:
                 regex += f"(?P<{name}>[^/]+)"

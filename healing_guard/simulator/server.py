@@ -478,6 +478,11 @@ class FakeGitHub:
         with self._state.lock:
             return self._state.add_branch(name, sha)
 
+    def delete_branch(self, name: str) -> None:
+        """Delete ``refs/heads/<name>`` (as ``git push --delete`` would); its commits stay."""
+        with self._state.lock:
+            self._state.refs.pop(f"refs/heads/{name}", None)
+
     def add_file(
         self, path: str, content: str | bytes, *, branch: str | None = None, message: str | None = None
     ) -> str:

@@ -34,6 +34,7 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 
+from healing_guard.simulator.gitdata import GitObjects
 from healing_guard.simulator.logs import synthetic_log
 from healing_guard.simulator.records import (
     Attempt,
@@ -118,6 +119,8 @@ class SimState:
         self.pulls: dict[int, Pull] = {}
         self.commits: dict[str, Commit] = {}
         self.refs: dict[str, str] = {}
+        #: trees and blobs by their git sha (the Git Data API)
+        self.git = GitObjects()
         self.blobs: dict[str, Blob] = {}
         self.blob_fetches: list[BlobFetch] = []
         #: ``(bytes per write, seconds between writes)`` for new downloads; ``None``: all at once.
