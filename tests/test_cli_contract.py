@@ -106,5 +106,7 @@ def test_readme_command_line_section_names_every_command_and_exit_status() -> No
     assert "healing-guard --version" in section
     for status in ("0", "1", "2"):
         assert re.search(rf"\b{status}\b", section)
+    # every other command (the history commands) is documented in its own README section
     _, commands = completion.commands(cli.build_parser())
-    assert {c.name for c in commands} == {"analyze", "validate", "strategies", "completion", "demo"}
+    undocumented = {c.name for c in commands if f"healing-guard {c.name}" not in text}
+    assert not undocumented
