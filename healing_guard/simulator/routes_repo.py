@@ -1,4 +1,5 @@
-"""Repository routes: the user, the repository, collaborators, issues, comments, pulls, git refs, compare, contents (20 operations).
+"""Repository routes: the user, the repository, collaborators, issues, comments, pulls, git refs, compare,
+contents (20 operations).
 
 Behaviour worth knowing:
 
