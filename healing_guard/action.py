@@ -25,6 +25,7 @@ from .catalogue import load_catalogue
 from .config import load_config
 from .errors import ConfigError, HealingGuardError, SettingsError
 from .guard import PipelineGuard
+from .policies import secret_values
 from .report import Reporter, outputs
 from .results import GuardResult
 from .sanitize import Redactor, clean, plain_markdown, safe_log_text
@@ -126,6 +127,11 @@ def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) ->
                 str(w.message), file=_relative(w.file, settings.workspace), line=w.line, title="healing-config"
             )
         check_strategy(settings.strategy, loaded.catalogue.ids(), loaded.catalogue.retired)
+        # issue 10: the integrations' URLs and keys are masked before anything could print them
+        cfg = loaded.config
+        for secret in secret_values(cfg.notifications, cfg.incidents, settings.environment):
+            reporter.mask(secret)
+            edge.redact.add(secret)
         result = PipelineGuard(settings, loaded=loaded, redactor=edge.redact).run()
     except ConfigError as exc:
         message = (
