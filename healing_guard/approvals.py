@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from .commands import Command, CommentEvent, find_command, ignored
+from .errors import HealingGuardError
 from .markdown import md_code, md_prose, md_text, md_url
 from .markers import issue_marker
 from .provider import Provider, RunInfo
@@ -280,6 +281,7 @@ class _Thread:
 
     def decide(self, kind: str, detail: str, *, by: str = "", key: str = "", target: str = "") -> None:
         self.out.decision(Decision(kind, detail, by=by, key=key, target=target))
+        self.out.note(detail)
 
     def reply(self, text: str) -> None:
         body = f"{reply_marker(self.event.comment_id)}\n{text}\n"
@@ -304,11 +306,19 @@ def approve(guard: PipelineGuard, now: Callable[[], float] = time.time) -> Guard
         out.note(f"comment {event.comment_id} ignored: {why}")
         out.decision(Decision("ignored", why or "", by=event.author))
         return out.build()
+    if guard.dry_run:
+        out.note(
+            f"dry run: /heal {command.verb} by {event.author} was read; nothing was checked, changed or carried out"
+        )
+        out.decision(Decision("dry run", f"/heal {command.verb} not acted on (dry run)", by=event.author))
+        return out.build()
     thread = _Thread(guard.provider, event, out)
     try:
         _decide(guard, thread, command, now)
-    except Exception as exc:  # recorded with whatever was decided before it
-        out.error(f"{type(exc).__name__}: {exc}" if not str(exc).startswith(("reading", "listing")) else str(exc))
+    except HealingGuardError as exc:  # recorded with whatever was decided before it
+        out.error(str(exc))
+    except Exception as exc:  # a bug or a malformed answer
+        out.error(f"internal error: {type(exc).__name__}: {exc}")
     return out.build()
 
 

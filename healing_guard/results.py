@@ -125,7 +125,7 @@ class GuardResult:
             return self.notes[0] if self.notes else "nothing to diagnose"
         count = len(self.results)
         kinds = ", ".join(sorted({r.diagnosis.category for r in self.results}))
-        what = "failed job" if self.mode == "run" else "log"
+        what = "failed job" if self.mode in ("run", "approve") else "log"
         done = ", ".join(self.actions)
         verb = "planned" if self.dry_run else "action"
         return f"{count} {what}{'s' if count != 1 else ''} diagnosed ({kinds}); {verb}: {done}"

@@ -65,12 +65,13 @@ def command(
     number: int = 7,
     action: str = "created",
     name: str = "approve",
+    dry_run: bool = False,
 ) -> ActionRun:
     comment = gh.add_comment(number, body, user=user)
     return run_action(
         gh,
         tmp_path / name,
-        inputs={"mode": "approve"},
+        inputs={"mode": "approve", "dry-run": "true" if dry_run else "false"},
         event=comment_event(gh, number, comment, action),
         event_name="issue_comment",
         config=CONFIG,
@@ -212,6 +213,14 @@ def test_comments_that_are_not_commands_are_ignored(
     assert result.returncode == 0, result.stderr
     assert why in result.stdout
     assert gh.writes() == [] and fix_pulls(gh) == []
+
+
+def test_a_dry_run_approval_changes_nothing(gh: FakeGitHub, tmp_path: Path, planned: dict[str, Any]) -> None:
+    gh.reset_requests()
+    result = command(gh, tmp_path, "/heal approve", dry_run=True)
+    assert result.returncode == 0, result.stderr
+    assert gh.writes() == [] and fix_pulls(gh) == []
+    assert "dry run" in result.summary
 
 
 def test_approval_mode_needs_an_issue_comment_event(gh: FakeGitHub, tmp_path: Path) -> None:
