@@ -370,6 +370,44 @@ def plan_run(
     return Plan(decisions, tuple(steps), tuple(notes))
 
 
+def _plan_rerun(
+    steps: list[PlannedStep],
+    notes: list[str],
+    decisions: Sequence[JobDecision],
+    run: RunInfo,
+    config: GuardConfig,
+    failed_count: int,
+) -> None:
+    """One re-run for every decision whose remediation implies one."""
+    rerun = [d for d in decisions if d.remedy.implies_rerun]
+    if not rerun:
+        return
+    remedy = RERUN
+    key = remedy.key(run, rerun[0].diagnosis)
+    strategy_delay = max((d.diagnosis.remediation.retry_delay_seconds or 0) for d in rerun if d.diagnosis.remediation)
+    delay = float(config.retry.delay_seconds(run.attempt, base=strategy_delay or None))
+    if len(rerun) == failed_count:
+        steps.append(
+            PlannedStep(
+                remedy,
+                "every failed job failed for a transient reason",
+                key,
+                tuple(d.job.id for d in rerun),
+                delay_seconds=delay,
+                whole_run=True,
+            )
+        )
+        return
+    first, rest = rerun[0], rerun[1:]
+    steps.append(PlannedStep(remedy, f"{first.job.name}: {first.reason}", key, (first.job.id,), delay_seconds=delay))
+    if rest:
+        notes.append(
+            "GitHub re-runs one job per attempt when jobs are picked singly; "
+            + ", ".join(d.job.name for d in rest)
+            + " will be re-run when the new attempt completes"
+        )
+
+
 # -- issue 10: the plan awaiting approval, notifications, incidents --------------------------------
 
 
@@ -425,41 +463,3 @@ def _plan_issue10(
                     INCIDENT, reason, INCIDENT.key(run, d.diagnosis), (d.job.id,), signature=d.diagnosis.signature
                 )
             )
-
-
-def _plan_rerun(
-    steps: list[PlannedStep],
-    notes: list[str],
-    decisions: Sequence[JobDecision],
-    run: RunInfo,
-    config: GuardConfig,
-    failed_count: int,
-) -> None:
-    """One re-run for every decision whose remediation implies one."""
-    rerun = [d for d in decisions if d.remedy.implies_rerun]
-    if not rerun:
-        return
-    remedy = RERUN
-    key = remedy.key(run, rerun[0].diagnosis)
-    strategy_delay = max((d.diagnosis.remediation.retry_delay_seconds or 0) for d in rerun if d.diagnosis.remediation)
-    delay = float(config.retry.delay_seconds(run.attempt, base=strategy_delay or None))
-    if len(rerun) == failed_count:
-        steps.append(
-            PlannedStep(
-                remedy,
-                "every failed job failed for a transient reason",
-                key,
-                tuple(d.job.id for d in rerun),
-                delay_seconds=delay,
-                whole_run=True,
-            )
-        )
-        return
-    first, rest = rerun[0], rerun[1:]
-    steps.append(PlannedStep(remedy, f"{first.job.name}: {first.reason}", key, (first.job.id,), delay_seconds=delay))
-    if rest:
-        notes.append(
-            "GitHub re-runs one job per attempt when jobs are picked singly; "
-            + ", ".join(d.job.name for d in rest)
-            + " will be re-run when the new attempt completes"
-        )
