@@ -19,7 +19,7 @@ from .fixes import Repository
 from .markers import comment_marker, issue_marker, read_state
 from .provider import Provider, RunInfo
 from .render import jinja_env
-from .results import JobResult, Outcome, ResultBuilder
+from .results import Decision, JobResult, Outcome, ResultBuilder
 from .sanitize import Redactor, clean, truncate
 
 if TYPE_CHECKING:
@@ -45,7 +45,10 @@ class Executor:
 
     def execute(self, steps: Sequence[PlannedStep]) -> None:
         for step in steps:
-            self.results.outcome(self._carry_out(step))
+            outcome = self._carry_out(step)
+            self.results.outcome(outcome)
+            if outcome.status == "done" and outcome.mutates:  # issue 10: every decision is recorded
+                self.results.decision(Decision("acted", f"{outcome.action}: {outcome.detail}", key=outcome.key))
 
     def _carry_out(self, step: PlannedStep) -> Outcome:
         if self.dry_run:

@@ -107,6 +107,7 @@ def test_approve_carries_out_the_plan_once(gh: FakeGitHub, tmp_path: Path, plann
     assert "Approved** by @maintainer" in plan_comments(gh)[0]["body"]
     assert result.outputs["action"] == "fix-pr" and result.outputs["healed"] == "true"
     assert "approved" in result.summary and "maintainer" in result.summary
+    assert "| acted | the guard | fix-pr: opened" in result.summary
     replies = [c for c in gh.comments.values() if "healing-guard:reply-to" in c["body"]]
     assert len(replies) == 1 and "Approved by @maintainer" in replies[0]["body"]
     # the permission was asked from the API
