@@ -26,6 +26,7 @@ from .catalogue import load_catalogue
 from .config import load_config
 from .errors import ConfigError, HealingGuardError, SettingsError
 from .guard import PipelineGuard
+from .policies import secret_values
 from .report import Reporter, outputs
 from .results import GuardResult
 from .sanitize import Redactor, clean, plain_markdown, safe_log_text
@@ -130,6 +131,11 @@ def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) ->
                 title=config_check.WARNING_TITLE,
             )
         check_strategy(settings.strategy, loaded.catalogue.ids(), loaded.catalogue.retired)
+        # issue 10: the integrations' URLs and keys are masked before anything could print them
+        cfg = loaded.config
+        for secret in secret_values(cfg.notifications, cfg.incidents, settings.environment):
+            reporter.mask(secret)
+            edge.redact.add(secret)
         result = PipelineGuard(settings, loaded=loaded, redactor=edge.redact).run()
     except ConfigError as exc:  # the words are config_check's, shared with `healing-guard validate`
         message = config_check.action_message(exc)

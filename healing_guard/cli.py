@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 from . import __version__, render
 from .catalogue import Catalogue, load_catalogue
@@ -202,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo)
     from .history.commands import register as register_history
 
-    register_history(sub)
+    # the history commands' parsers are _Parser too (parser_class); argparse's typing is invariant
+    register_history(cast("argparse._SubParsersAction[argparse.ArgumentParser]", sub))
     return parser
 
 

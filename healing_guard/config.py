@@ -33,6 +33,7 @@ from .catalogue import Catalogue, parse_strategy
 from .errors import CatalogueError, ConfigError
 from .files import read_at_most, special_kind
 from .models import ACTIONS, Risk, Strategy
+from .policies import ApprovalPolicy, Channel, IncidentPolicy, approvals_policy, incident_policy, notification_channels
 
 #: A larger file is refused: a config never needs this much, and the parser's work stays bounded.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -48,6 +49,9 @@ _DEFAULT_REMEDIATION_TEXT: Mapping[str, str] = {
     "fix-pr": "Open a pull request that fixes this failure.",
     "comment": "Explain the failure in a comment on the pull request.",
     "escalate": "Open or update an issue so that a person looks at this failure.",
+    "approval": "Post the plan and wait for someone with write access to comment /heal approve.",
+    "notify": "Tell the configured notification channels about this failure.",
+    "incident": "Open an incident (PagerDuty, Jira) for this failure.",
     "none": "No automatic action: read the evidence lines in the log.",
 }
 
@@ -143,6 +147,10 @@ class GuardConfig:
     #: ``fixes.python_distributions``: import name -> distribution a fix PR may add
     python_distributions: Mapping[str, str] = field(default_factory=_no_overrides, hash=False)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
+    # -- issue 10: risk gates, approvals, notifications, incidents (policies.py) --
+    approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
+    notifications: tuple[Channel, ...] = ()
+    incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -735,6 +743,10 @@ class _Builder:
             custom_strategies=tuple(custom),
             python_distributions=MappingProxyType(dict((d.get("fixes") or {}).get("python_distributions") or {})),
             history=self._history(d.get("history") or {}, default.history),
+            # issue 10
+            approvals=approvals_policy(d.get("approvals")),
+            notifications=notification_channels(d.get("notifications")),
+            incidents=incident_policy(d.get("incidents")),
         )
         if self.problems:
             return config, self.catalogue

@@ -10,7 +10,7 @@ anything is sent.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from .config import GuardConfig
@@ -19,10 +19,11 @@ from .fixes import Repository
 from .markers import comment_marker, issue_marker, read_state
 from .provider import Provider, RunInfo
 from .render import jinja_env
-from .results import JobResult, Outcome, ResultBuilder
+from .results import Decision, JobResult, Outcome, ResultBuilder
 from .sanitize import Redactor, clean, truncate
 
 if TYPE_CHECKING:
+    from .notify import Integrations
     from .remediations import PlannedStep
 
 MAX_BODY = 60000  # GitHub refuses bodies over 65,536 characters
@@ -39,10 +40,15 @@ class Executor:
     redact: Redactor
     sleep: Callable[[float], None]
     dry_run: bool
+    #: issue 10: the notification channels and incident services (none configured: nothing is sent)
+    integrations: Integrations | None = field(default=None)
 
     def execute(self, steps: Sequence[PlannedStep]) -> None:
         for step in steps:
-            self.results.outcome(self._carry_out(step))
+            outcome = self._carry_out(step)
+            self.results.outcome(outcome)
+            if outcome.status == "done" and outcome.mutates:  # issue 10: every decision is recorded
+                self.results.decision(Decision("acted", f"{outcome.action}: {outcome.detail}", key=outcome.key))
 
     def _carry_out(self, step: PlannedStep) -> Outcome:
         if self.dry_run:
@@ -202,3 +208,23 @@ class Executor:
     def _line(self, text: str) -> str:
         """A title or commit subject made from names a workflow or a log chose: cleaned, one line."""
         return clean(text, self.redact).replace("\n", " ")
+
+    # -- issue 10: approvals, notifications, incidents (the registry names these too) ---------------
+
+    def request_approval(self, step: PlannedStep) -> Outcome:
+        """Post the plan that waits for ``/heal approve`` (``approvals.py``)."""
+        from .approvals import post_plan
+
+        return post_plan(self, step)
+
+    def notify(self, step: PlannedStep) -> Outcome:
+        """Tell the configured channels about the failure (``notify/``)."""
+        from .alerts import notify_step
+
+        return notify_step(self, step)
+
+    def incident(self, step: PlannedStep) -> Outcome:
+        """Trigger a PagerDuty incident and/or open a Jira issue (``notify/``)."""
+        from .alerts import incident_step
+
+        return incident_step(self, step)

@@ -1067,6 +1067,58 @@ class GitHubClient:
             lambda: self._parse(f"GET {path}", _run, self._json("GET", path)),
         )
 
+    # -- issue 10: approvals and incidents ------------------------------------------------------------
+
+    def own_comments(self, number: int, marker: str) -> list[tuple[int, str, str]]:
+        own = self._call(
+            f"reading the comments of #{number}", "issues: read", lambda: self._own_comments(number, marker)
+        )
+        return [(int(c["id"]), _body(c), str(c.get("html_url") or "")) for c in own]
+
+    def collaborator_permission(self, login: str) -> str:
+        """GitHub maps ``maintain`` to ``write`` in ``permission``; ``role_name`` keeps it (and custom
+        roles, which are read by their base ``permission``)."""
+        if not _LOGIN.match(login):
+            return "none"
+        endpoint = "GET /collaborators/{username}/permission"
+
+        def run() -> str:
+            try:
+                data = _expect(self._json("GET", f"/collaborators/{quote(login)}/permission"), dict, endpoint)
+            except GithubException as exc:
+                if exc.status == 404:
+                    return "none"
+                raise
+            role, permission = data.get("role_name"), data.get("permission")
+            if role in ("admin", "maintain", "write", "triage", "read"):
+                return str(role)
+            return str(permission) if permission in ("admin", "write", "read") else "none"
+
+        return self._call(f"checking the permission of {login}", "metadata: read", run)
+
+    def runs_for_head(self, head_sha: str) -> list[RunInfo]:
+        path = "/actions/runs"
+        return self._call(
+            f"listing the runs of commit {head_sha[:12]}",
+            "actions: read",
+            lambda: [
+                self._parse(f"GET {path}", _run, r)
+                for r in self._pages(path, "workflow_runs", {"head_sha": head_sha}, limit=300)
+            ],
+        )
+
+    def own_issues(self, marker: str, labels: tuple[str, ...]) -> list[tuple[int, str]]:
+        own = self._call("listing the guard's open issues", "issues: read", lambda: self._own_issues(marker, labels))
+        return [(int(i["number"]), _body(i)) for i in own]
+
+    def set_issue_body(self, number: int, body: str) -> None:
+        self._call(
+            f"updating issue #{number}",
+            "issues: write",
+            lambda: self._json("PATCH", f"/issues/{number}", body={"body": body}),
+            retry_5xx=False,
+        )
+
 
 def _valid_login(value: Any, endpoint: str) -> str:
     if not isinstance(value, str) or not _LOGIN.match(value):

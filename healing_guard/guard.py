@@ -21,6 +21,7 @@ from .history.remember import remember
 from .logsource import LogInput, expand
 from .markers import issue_marker, occurrences_before
 from .models import Diagnosis, Remediation
+from .notify import Integrations
 from .planner import plan_run
 from .provider import JobInfo, Provider, RunInfo
 from .results import GuardResult, JobResult, ResultBuilder
@@ -64,6 +65,7 @@ class PipelineGuard:
         self.redact = redactor or Redactor([settings.token])
         self.dry_run = settings.dry_run or self.config.dry_run
         self.max_retries = min(settings.max_retries, self.config.retry.max_retries)
+        self._integrations: Integrations | None = None
 
     @property
     def provider(self) -> Provider:
@@ -74,6 +76,10 @@ class PipelineGuard:
         return self._provider
 
     def run(self) -> GuardResult:
+        if self.settings.mode == "approve":  # issue 10: /heal approve, /heal reject
+            from .approvals import approve
+
+            return approve(self)
         if self.settings.mode == "logs":
             return self.diagnose_logs(self.settings.log_paths)
         return self.heal_run()
@@ -156,8 +162,37 @@ class PipelineGuard:
         )
         out.note(*notes)
 
-    def _heal(self, out: ResultBuilder, run: RunInfo) -> None:
-        attempt = self.settings.run_attempt or run.attempt
+
+    # -- issue 10: approved plans, integrations, incidents resolved on green ----------------------
+
+    @property
+    def integrations(self) -> Integrations:
+        if self._integrations is None:
+            self._integrations = Integrations(
+                self.config.notifications,
+                self.config.incidents,
+                self.settings.environment,
+                redact=self.redact,
+            )
+        return self._integrations
+
+    def heal_approved(self, out: ResultBuilder, run: RunInfo, attempt: int, keys: frozenset[str]) -> None:
+        """Carry out an approved plan: attempt ``attempt`` of ``run`` diagnosed and planned again
+        with the approval gate passed; only the steps whose keys are in ``keys`` are carried out."""
+        self._heal(out, run, approved=keys, attempt=attempt)
+
+    def _resolve_incidents(self, out: ResultBuilder, run: RunInfo) -> None:
+        if run.conclusion == "success" and self.config.incidents.pagerduty is not None and not self.dry_run:
+            from .alerts import resolve_incidents
+
+            resolve_incidents(self.provider, self.integrations, run, self.config.escalation.labels, out)
+
+    # -------------------------------------------------------------------------------------------
+
+    def _heal(
+        self, out: ResultBuilder, run: RunInfo, approved: frozenset[str] | None = None, attempt: int | None = None
+    ) -> None:
+        attempt = attempt or self.settings.run_attempt or run.attempt
         if run.id == self.settings.own_run_id and self.settings.event_name != "workflow_run":
             out.note(
                 "the guard is running inside the run it was asked to heal; a run cannot re-run itself. "
@@ -170,6 +205,7 @@ class PipelineGuard:
         if run.attempt == attempt and run.conclusion not in FAILED:
             why = "cancelled (by a person or a concurrency group)" if run.conclusion == "cancelled" else run.conclusion
             out.note(f"run {run.id} attempt {run.attempt} concluded {why}: nothing to heal")
+            self._resolve_incidents(out, run)
             return
         already = run.attempt != attempt or run.status != "completed"
         if already:
@@ -197,10 +233,15 @@ class PipelineGuard:
             pull_request=pull,
             occurrences=occurrences,
             already_handled=already,
+            approved=approved is not None,
         )
         out.decide(list(plan.decisions))
         out.note(*plan.notes)
-        Executor(self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run).execute(plan.steps)
+        steps = plan.steps if approved is None else tuple(s for s in plan.steps if s.key in approved)
+        executor = Executor(
+            self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run, self.integrations
+        )
+        executor.execute(steps)
 
     def _diagnose_job(self, out: ResultBuilder, job: JobInfo, tmp: Path) -> JobResult:
         try:

@@ -31,7 +31,17 @@ TRANSIENT_CATEGORIES: frozenset[str] = frozenset(
     {"network", "infrastructure", "docker_image", "timeout", "cache_corruption"}
 )
 
-ACTIONS: tuple[str, ...] = ("rerun", "clear-cache", "fix-pr", "comment", "escalate", "none")
+ACTIONS: tuple[str, ...] = (
+    "rerun",
+    "clear-cache",
+    "fix-pr",
+    "comment",
+    "escalate",
+    "approval",
+    "notify",
+    "incident",
+    "none",
+)
 
 
 class Risk(str, enum.Enum):

@@ -14,7 +14,10 @@ it, never by its name:
    run's first attempt; never beyond ``max_retries`` (escalate instead);
 4. ``on_fork``: a run whose head repository is not this repository (or is unknown) gets what
    the remediation degrades to there;
-5. ``on_protected_branch``: likewise on a protected branch.
+5. ``on_protected_branch``: likewise on a protected branch;
+6. approval (issue 10): a remediation that ``mutates_repository`` and is high risk (the
+   strategy's risk, one level up on a protected branch where it is allowed, high when it
+   ``touches`` a protected path) becomes ``approval``: the plan is posted and waits for a person.
 
 Then the run-level plan: caches cleared before the re-run; one ``rerun-failed-jobs`` when every
 failed job is to be re-run, else the first such job alone; a comment on the pull request; one
@@ -30,8 +33,22 @@ from dataclasses import dataclass
 
 from .config import GuardConfig
 from .models import TRANSIENT_CATEGORIES, Diagnosis, Risk
+from .policies import higher
 from .provider import JobInfo, RunInfo
-from .remediations import ADVICE, COMMENT, ESCALATE, REGISTRY, RERUN, JobDecision, PlannedStep, Remedy, names
+from .remediations import (
+    ADVICE,
+    APPROVAL,
+    COMMENT,
+    ESCALATE,
+    INCIDENT,
+    NOTIFY,
+    REGISTRY,
+    RERUN,
+    JobDecision,
+    PlannedStep,
+    Remedy,
+    names,
+)
 
 __all__ = ["JobDecision", "Plan", "PlannedStep", "decide", "from_fork", "plan_run", "rerun_blocker"]
 
@@ -74,6 +91,8 @@ class _Gates:
     run: RunInfo
     config: GuardConfig
     max_retries: int
+    #: a person approved this run attempt's plan (approval mode): the approval gate is passed
+    approved: bool = False
 
     @property
     def fork(self) -> bool:
@@ -89,6 +108,7 @@ class _Verdict:
     to: str
     reason: str
     escalate: bool = False
+    pending: str = ""
 
 
 Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
@@ -164,7 +184,8 @@ def _retries(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | 
 
 
 def _risk(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
-    if remedy.mutates_repository and not g.config.allows_risk(risk):
+    waits = risk is Risk.HIGH and g.config.approvals.enabled  # the approval gate takes it
+    if remedy.mutates_repository and not g.config.allows_risk(risk) and not waits:
         escalate = risk is Risk.HIGH and g.config.escalation.on_high_risk
         reason = f"risk {risk.value} is above max_risk {g.config.max_risk.value}"
         return _Verdict(ESCALATE.name if escalate else ADVICE, reason, escalate=escalate)
@@ -187,8 +208,45 @@ def _protected(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict 
     return None
 
 
+def effective_risk(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> tuple[Risk, str]:
+    """The risk of carrying out ``remedy`` here, and why it is higher than the strategy's."""
+    policy = g.config.approvals
+    if remedy.touches is not None and policy.protected_paths:
+        hit = [p for p in remedy.touches(d, g.config) if policy.protects(p)]
+        if hit:
+            return Risk.HIGH, f"it may change the protected path {hit[0]}"
+    if remedy.mutates_repository and policy.raise_on_protected_branches and g.protected:
+        raised = higher(risk)
+        if raised is not risk:
+            return raised, f"risk {risk.value} raised to {raised.value} on the protected branch {g.run.head_branch}"
+    return risk, f"risk {risk.value}"
+
+
+def _approval(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    if not remedy.mutates_repository or g.approved:
+        return None
+    effective, why = effective_risk(remedy, d, risk, g)
+    if effective is not Risk.HIGH:
+        return None
+    if g.config.approvals.enabled:
+        return _Verdict(APPROVAL.name, f"{remedy.name} waits for approval ({why})", pending=remedy.name)
+    if not g.config.allows_risk(effective):
+        return _Verdict(ADVICE, f"{remedy.name} is not done: {why}, above max_risk {g.config.max_risk.value}")
+    return None
+
+
 #: Every gate, in order; each sees the remediation the gates before it left.
-GATES: tuple[Gate, ...] = (_confidence, _precondition, _determinism, _timeout_again, _retries, _risk, _fork, _protected)
+GATES: tuple[Gate, ...] = (
+    _confidence,
+    _precondition,
+    _determinism,
+    _timeout_again,
+    _retries,
+    _risk,
+    _fork,
+    _protected,
+    _approval,
+)
 
 
 def decide(
@@ -199,18 +257,24 @@ def decide(
     run: RunInfo,
     max_retries: int,
     occurrences: int = 1,
+    approved: bool = False,
 ) -> JobDecision:
     """The remediation for one failed job after every safety gate."""
     override = config.override(diagnosis.strategy)
     default = diagnosis.remediation.action if diagnosis.remediation else ESCALATE.name
     chosen = override.action or default
+    # `action: approval` chosen for a strategy: its own remediation, always approved by a person
+    forced = chosen == APPROVAL.name
+    if forced:
+        chosen = default if default != APPROVAL.name else COMMENT.name
     risk = Risk(override.risk or diagnosis.risk)
     if diagnosis.category == "unknown":
         return JobDecision(job, diagnosis, ESCALATE.name, "no known failure pattern matched", escalate=True)
     remedy = REGISTRY.get(chosen)
-    gates = _Gates(run, config, max_retries)
+    gates = _Gates(run, config, max_retries, approved)
     reasons: list[str] = []
     escalate = False
+    pending = ""
     if remedy is None:  # the catalogue and the config are validated; this is a guard's bug
         remedy = ESCALATE
         reasons.append(f"{chosen!r} is not a remediation the guard knows")
@@ -220,6 +284,10 @@ def decide(
             remedy = REGISTRY[verdict.to]
             reasons.append(verdict.reason)
             escalate = escalate or verdict.escalate
+            pending = verdict.pending or pending
+    if forced and not approved and remedy is not APPROVAL:
+        pending, remedy = remedy.name, APPROVAL
+        reasons.append(f"the config asks for approval of {pending} for {diagnosis.strategy}")
     if not reasons:
         reasons.append(
             f"{diagnosis.strategy} ({diagnosis.category}, confidence {diagnosis.confidence:.2f}, risk {risk.value})"
@@ -231,7 +299,11 @@ def decide(
         reasons.append(f"seen {occurrences} times")
     if risk is Risk.HIGH and config.escalation.on_high_risk:
         escalate = True
-    return JobDecision(job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate)
+    acted = REGISTRY[pending] if pending else remedy
+    final_risk = effective_risk(acted, diagnosis, risk, gates)[0]
+    return JobDecision(
+        job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate, risk=final_risk.value, pending=pending
+    )
 
 
 def plan_run(
@@ -243,9 +315,11 @@ def plan_run(
     pull_request: int | None,
     occurrences: Mapping[str, int] | None = None,
     already_handled: bool = False,
+    approved: bool = False,
 ) -> Plan:
-    """The whole plan for one failed run attempt."""
+    """The whole plan for one failed run attempt (``approved``: a person approved it)."""
     occurrences = occurrences or {}
+    counts = {d.signature: max(occurrences.get(d.signature, 0) + 1, run.attempt) for _, d in failed}
     decisions = tuple(
         decide(
             job,
@@ -253,7 +327,8 @@ def plan_run(
             config=config,
             run=run,
             max_retries=max_retries,
-            occurrences=max(occurrences.get(diagnosis.signature, 0) + 1, run.attempt),
+            occurrences=counts[diagnosis.signature],
+            approved=approved,
         )
         for job, diagnosis in failed
     )
@@ -291,6 +366,7 @@ def plan_run(
         if d.escalate:
             key = ESCALATE.key(run, d.diagnosis)
             add(PlannedStep(ESCALATE, d.reason, key, (d.job.id,), signature=d.diagnosis.signature))
+    _plan_issue10(add, decisions, run, config, counts, already_handled)
     return Plan(decisions, tuple(steps), tuple(notes))
 
 
@@ -330,3 +406,60 @@ def _plan_rerun(
             + ", ".join(d.job.name for d in rest)
             + " will be re-run when the new attempt completes"
         )
+
+
+# -- issue 10: the plan awaiting approval, notifications, incidents --------------------------------
+
+
+def _plan_issue10(
+    add: Callable[[PlannedStep], None],
+    decisions: Sequence[JobDecision],
+    run: RunInfo,
+    config: GuardConfig,
+    counts: Mapping[str, int],
+    already_handled: bool,
+) -> None:
+    """One ``approval`` step for the run (what waits, with the keys it will have once approved);
+    one ``notify`` per failure signature that acts at medium risk or above, waits or escalates,
+    when channels are configured; one ``incident`` per signature that failed
+    ``incidents.after_failures`` times, when PagerDuty or Jira is configured."""
+    waiting = [d for d in decisions if d.remedy is APPROVAL]
+    if waiting and not already_handled:
+        pending: list[tuple[str, str, tuple[int, ...]]] = []
+        for d in waiting:
+            target = REGISTRY[d.pending or COMMENT.name]
+            key = target.key(run, d.diagnosis)
+            if all(p[1] != key for p in pending):
+                pending.append((target.name, key, (d.job.id,)))
+            else:
+                pending = [(a, k, (*j, d.job.id) if k == key else j) for a, k, j in pending]
+        reason = "; ".join(dict.fromkeys(d.reason for d in waiting))
+        add(
+            PlannedStep(
+                APPROVAL,
+                reason,
+                APPROVAL.key(run, waiting[0].diagnosis),
+                tuple(d.job.id for d in waiting),
+                signature=waiting[0].diagnosis.signature,
+                pending=tuple(pending),
+            )
+        )
+    for d in decisions:
+        loud = d.remedy is APPROVAL or d.escalate or (d.remedy.mutates_repository and d.risk in ("medium", "high"))
+        if (config.notifications and loud) or d.remedy is NOTIFY:
+            add(
+                PlannedStep(
+                    NOTIFY, d.reason, NOTIFY.key(run, d.diagnosis), (d.job.id,), signature=d.diagnosis.signature
+                )
+            )
+    for d in decisions:
+        count = counts.get(d.diagnosis.signature, 1)
+        unreadable = d.diagnosis.category == "unknown" and not d.diagnosis.evidence
+        due = config.incidents.configured and count >= config.incidents.after_failures and not unreadable
+        if due or d.remedy is INCIDENT:
+            reason = f"failed {count} times (incidents.after_failures is {config.incidents.after_failures})"
+            add(
+                PlannedStep(
+                    INCIDENT, reason, INCIDENT.key(run, d.diagnosis), (d.job.id,), signature=d.diagnosis.signature
+                )
+            )

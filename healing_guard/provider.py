@@ -208,3 +208,24 @@ class Provider(Protocol):
         ...
 
     def get_run_attempt(self, run_id: int, attempt: int) -> RunInfo: ...
+
+    # -- issue 10: approvals and incidents --------------------------------------------------------
+
+    def own_comments(self, number: int, marker: str) -> list[tuple[int, str, str]]:
+        """The guard's own comments on issue/PR ``number`` carrying ``marker``: (id, body, html_url),
+        oldest first (never anyone else's, whatever they carry)."""
+        ...
+
+    def collaborator_permission(self, login: str) -> str:
+        """``login``'s role on the repository: admin, maintain, write, triage, read or none."""
+        ...
+
+    def runs_for_head(self, head_sha: str) -> list[RunInfo]:
+        """The workflow runs of commit ``head_sha``, newest first."""
+        ...
+
+    def own_issues(self, marker: str, labels: tuple[str, ...]) -> list[tuple[int, str]]:
+        """The guard's own open issues carrying ``marker``: (number, body), oldest first."""
+        ...
+
+    def set_issue_body(self, number: int, body: str) -> None: ...

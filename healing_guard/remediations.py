@@ -14,7 +14,15 @@ contract (every gate holds for it, it has a handler, its fallbacks are safe).
 | fix-pr | yes (branch, commit, PR) | no | comment | comment | the failure signature (one branch) |
 | comment | no | no | allowed | allowed | the pull request (one comment) |
 | escalate | no | no | allowed | allowed | the failure signature (one issue) |
+| approval | no (posts the plan) | no | allowed | allowed | the run attempt (one plan comment) |
+| notify | no | no | allowed | allowed | the failure signature and the run attempt |
+| incident | no | no | allowed | allowed | the failure signature (PagerDuty dedup_key, Jira label) |
 | none | no | no | allowed | allowed | nothing is sent |
+
+``approval`` is what the last gate makes of a remediation whose risk is high (the strategy's, or
+raised by a protected branch or a protected path it ``touches``): the guard posts the plan and a
+person approves it (``approvals.py``). ``notify`` and ``incident`` are planned for the run beside
+the others (medium risk and above, waiting, escalated; the configured number of failed attempts).
 
 The data the planner hands the executor (``JobDecision``, ``PlannedStep``) lives here too, so that
 the report reads a decision without importing the planner.
@@ -28,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from . import executor
 from .config import GuardConfig
-from .fixes import PYTHON_REQUIREMENT, FixRecipe
+from .fixes import PYTHON_REQUIREMENT, REQUIREMENTS_FILES, FixRecipe
 from .models import Diagnosis
 from .provider import JobInfo, RunInfo
 
@@ -68,6 +76,8 @@ class Remedy:
     recipe: FixRecipe | None = None
     #: a precondition on the diagnosis' facts; returns why it does not hold (then: advice)
     requires: Callable[[Diagnosis, GuardConfig], str | None] | None = None
+    #: the repository files it may change (``approvals.protected_paths`` makes it high risk)
+    touches: Callable[[Diagnosis, GuardConfig], tuple[str, ...]] | None = None
 
     def __str__(self) -> str:
         return self.name
@@ -132,6 +142,7 @@ REGISTRY: Mapping[str, Remedy] = {
             handler=executor.Executor.fix_pr,
             recipe=PYTHON_REQUIREMENT,
             requires=_needs_recipe,
+            touches=lambda d, c: (*REQUIREMENTS_FILES, "pyproject.toml", "setup.cfg"),
         ),
         Remedy(
             name="comment",
@@ -157,6 +168,43 @@ REGISTRY: Mapping[str, Remedy] = {
             key=lambda run, d: f"escalate:{d.signature}",
             handler=executor.Executor.escalate,
         ),
+        # -- issue 10: approvals, notifications, incidents --
+        Remedy(
+            name="approval",
+            scope="run",
+            summary="post the plan (on the pull request, else on the escalation issue) and wait for /heal approve",
+            mutates_repository=False,
+            implies_rerun=False,
+            on_protected_branch=None,
+            on_fork=None,
+            idempotent_by="the run attempt: one plan comment, found by its marker and updated",
+            key=lambda run, d: f"approval:{run.id}/{run.attempt}",
+            handler=executor.Executor.request_approval,
+        ),
+        Remedy(
+            name="notify",
+            scope="signature",
+            summary="tell the configured channels (Slack, Teams, a signed webhook) what failed and what was done",
+            mutates_repository=False,
+            implies_rerun=False,
+            on_protected_branch=None,
+            on_fork=None,
+            idempotent_by="the failure signature and the run attempt (the key travels in the payload)",
+            key=lambda run, d: f"notify:{d.signature}@{run.id}/{run.attempt}",
+            handler=executor.Executor.notify,
+        ),
+        Remedy(
+            name="incident",
+            scope="signature",
+            summary="trigger a PagerDuty incident and/or open a Jira issue for a failure that keeps failing",
+            mutates_repository=False,
+            implies_rerun=False,
+            on_protected_branch=None,
+            on_fork=None,
+            idempotent_by="the failure signature: PagerDuty's dedup_key, a Jira label",
+            key=lambda run, d: f"incident:{d.signature}",
+            handler=executor.Executor.incident,
+        ),
         Remedy(
             name="none",
             scope="nothing",
@@ -178,6 +226,9 @@ REGISTRY: Mapping[str, Remedy] = {
 RERUN = REGISTRY["rerun"]
 COMMENT = REGISTRY["comment"]
 ESCALATE = REGISTRY["escalate"]
+APPROVAL = REGISTRY["approval"]
+NOTIFY = REGISTRY["notify"]
+INCIDENT = REGISTRY["incident"]
 
 
 def remedy(name: str) -> Remedy:
@@ -206,6 +257,10 @@ class JobDecision:
     action: str
     reason: str
     escalate: bool = False
+    #: the risk the gates saw last (raised on protected branches and paths)
+    risk: str = ""
+    #: for ``approval``: the remediation that waits for it
+    pending: str = ""
 
     @property
     def remedy(self) -> Remedy:
@@ -224,6 +279,8 @@ class PlannedStep:
     signature: str = ""
     #: for a re-run: every failed job of the run at once (``rerun-failed-jobs``), else the job
     whole_run: bool = False
+    #: for ``approval``: what waits, as (remediation, idempotency key, job ids)
+    pending: tuple[tuple[str, str, tuple[int, ...]], ...] = ()
 
     @property
     def action(self) -> str:

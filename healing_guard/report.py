@@ -218,7 +218,7 @@ class Reporter:
 
     def write_audit(self, result: GuardResult, values: Mapping[str, str]) -> Path | None:
         """Every action, done or planned, as JSON in the workspace (upload it as an artifact to keep it)."""
-        if not result.outcomes:
+        if not result.outcomes and not result.decisions:
             return None
         run = result.run
         name = f"audit-{run.id}-{run.attempt}.json" if run else "audit.json"
@@ -232,6 +232,7 @@ class Reporter:
                 "dry_run": result.dry_run,
                 "actions": clean_data([o.to_dict() for o in result.outcomes], self.redact),
                 "diagnoses": compact_diagnoses(result, self.redact),
+                "decisions": clean_data([d.to_dict() for d in result.decisions], self.redact),  # issue 10
             }
             # every string was cleaned above: the JSON text itself is not redacted (that could break it)
             path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

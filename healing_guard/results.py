@@ -59,6 +59,34 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """One decision the guard took, as plain data (issue 10): acted, waiting, approved by whom,
+    rejected, expired, superseded, notified, failed to notify, incident opened or resolved.
+
+    The audit trail (issue 9) records ``to_dict()``; the summary shows them."""
+
+    kind: str
+    detail: str
+    #: who decided, when a person did (the commenter of ``/heal approve``)
+    by: str = ""
+    #: the idempotency key of the step it is about
+    key: str = ""
+    #: where: a channel's name (never its URL), a comment or issue link
+    target: str = ""
+    at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "kind": self.kind,
+            "detail": self.detail,
+            "by": self.by,
+            "key": self.key,
+            "target": self.target,
+        }
+
+
+@dataclass(frozen=True)
 class GuardResult:
     mode: str
     dry_run: bool = False
@@ -67,6 +95,7 @@ class GuardResult:
     outcomes: Sequence[Outcome] = ()
     notes: Sequence[str] = ()
     errors: Sequence[str] = ()
+    decisions: Sequence[Decision] = ()
 
     @property
     def primary(self) -> JobResult | None:
@@ -98,7 +127,7 @@ class GuardResult:
             return self.notes[0] if self.notes else "nothing to diagnose"
         count = len(self.results)
         kinds = ", ".join(sorted({r.diagnosis.category for r in self.results}))
-        what = "failed job" if self.mode == "run" else "log"
+        what = "failed job" if self.mode in ("run", "approve") else "log"
         done = ", ".join(self.actions)
         verb = "planned" if self.dry_run else "action"
         return f"{count} {what}{'s' if count != 1 else ''} diagnosed ({kinds}); {verb}: {done}"
@@ -132,6 +161,9 @@ class ResultBuilder:
 
     def outcome(self, outcome: Outcome) -> None:
         self._result = replace(self._result, outcomes=(*self._result.outcomes, outcome))
+
+    def decision(self, decision: Decision) -> None:
+        self._result = replace(self._result, decisions=(*self._result.decisions, decision))
 
     def note(self, *notes: str) -> None:
         self._result = replace(self._result, notes=(*self._result.notes, *notes))

@@ -18,11 +18,13 @@ import json
 import os
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from .commands import CommentEvent, comment_event
 from .errors import SettingsError
 from .files import read_at_most, special_kind
 
@@ -35,6 +37,7 @@ INPUTS: dict[str, str] = {
     "dry-run": "false",
     "strategy": "auto-detect",
     "fail-on-error": "false",
+    "mode": "auto",
 }
 
 OUTPUTS: tuple[str, ...] = ("category", "confidence", "risk", "strategy", "action", "healed", "diagnosis")
@@ -160,10 +163,20 @@ class Settings:
     output_path: Path | None
     summary_path: Path | None
     own_run_id: int | None
+    # -- issue 10 --
+    #: the ``mode`` input: ``auto`` (heal, or diagnose log files) or ``approve``
+    mode_input: str = "auto"
+    #: approval mode: the ``issue_comment`` event that carries ``/heal approve`` or ``/heal reject``
+    comment: CommentEvent | None = None
+    #: the environment, read once: the config names the variables holding integration secrets
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def mode(self) -> str:
-        """``logs`` (in-job step with log-path) or ``run`` (heal a workflow run through the API)."""
+        """``logs`` (in-job step with log-path), ``run`` (heal a workflow run through the API) or
+        ``approve`` (act on ``/heal approve`` or ``/heal reject``)."""
+        if self.mode_input == "approve":
+            return "approve"
         return "logs" if self.log_paths else "run"
 
     def exit_code(self, *, guard_error: bool) -> int:
@@ -224,7 +237,40 @@ class Settings:
             output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             own_run_id=_opt_int(env.get("GITHUB_RUN_ID")),
+            mode_input=(mode := _mode(env)),
+            comment=_comment(event, event_name) if mode == "approve" else None,
+            environment=MappingProxyType(dict(env)),
         )
+
+
+MODES = ("auto", "approve")
+
+
+def _mode(env: Mapping[str, str]) -> str:
+    value = read_input(env, "mode")
+    if value in MODES:
+        return value
+    close = difflib.get_close_matches(value.strip().lower(), MODES, n=1, cutoff=0.5)
+    raise _invalid(
+        "mode",
+        value,
+        "not a mode",
+        "Give auto (heal a failed run, or diagnose log-path files) or approve (in a workflow on issue_comment: "
+        "act on /heal approve and /heal reject; see examples/workflows/heal-approve.yml).",
+        close[0] if close else None,
+    )
+
+
+def _comment(event: Mapping[str, Any], event_name: str) -> CommentEvent:
+    parsed = comment_event(event)
+    if isinstance(parsed, str) or (event_name and event_name != "issue_comment"):
+        why = parsed if isinstance(parsed, str) else f"the event is {event_name}, not issue_comment"
+        raise SettingsError(
+            f"mode: approve needs an issue_comment event: {why}.\n\n"
+            "Run approval mode from a workflow triggered by `on: issue_comment: types: [created]` "
+            "(examples/workflows/heal-approve.yml); the healer workflow keeps mode: auto."
+        )
+    return parsed
 
 
 def _strategy(env: Mapping[str, str]) -> str:

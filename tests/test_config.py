@@ -366,7 +366,8 @@ def test_unknown_keys_are_warnings_with_suggestions(catalogue: Catalogue) -> Non
         f"{file}:5: retry.max_retry: unknown key, ignored; did you mean retry.max_retries?",
         f"{file}:7: escalation.asignees: unknown key, ignored; did you mean escalation.assignees?",
         f"{file}:8: colour: unknown key, ignored; allowed keys here: version, dry_run, min_confidence, "
-        "max_risk, comment_on_pr, retry, escalation, protected_branches, history, fixes, strategies, custom_strategies",
+        "max_risk, comment_on_pr, retry, escalation, protected_branches, history, fixes, approvals, notifications, "
+        "incidents, strategies, custom_strategies",
         f"{file}:16: custom_strategies[0].prio: unknown key, ignored; "
         "did you mean custom_strategies[0].priority?",
     ]
@@ -394,7 +395,7 @@ def test_retired_strategy_id_is_a_warning_and_applies_to_its_replacement(catalog
 INVALID: list[tuple[str, int | None, str]] = [
     ("invalid-type.yml", 4, 'retry.max_retries: must be an integer from 0 to 10, got "three"'),
     ("invalid-enum.yml", 5, "strategies.python-module-not-found.action: must be one of rerun, clear-cache, "
-                            'fix-pr, comment, escalate, none, got "retry"'),
+                            'fix-pr, comment, escalate, approval, notify, incident, none, got "retry"'),
     ("invalid-range.yml", 1, "min_confidence: must be a number from 0 to 1, got 1.5"),
     ("invalid-version.yml", 2, "version: must be 1, got 2"),
     ("invalid-unknown-strategy.yml", 5,
@@ -412,7 +413,7 @@ INVALID: list[tuple[str, int | None, str]] = [
     ("invalid-custom-missing-key.yml", 2, "custom_strategies[0]: missing required key patterns"),
     ("invalid-custom-no-action.yml", 2,
      "custom_strategies[0]: needs an action: set action (one of rerun, clear-cache, fix-pr, comment, "
-     "escalate, none) or a remediation mapping"),
+     "escalate, approval, notify, incident, none) or a remediation mapping"),
     ("invalid-custom-both-actions.yml", 2,
      "custom_strategies[0]: give either action or a remediation mapping, not both"),
     ("invalid-custom-category.yml", 4, "custom_strategies[0].category: must be one of "

@@ -9,6 +9,7 @@ import pytest
 from healing_guard.config import EscalationPolicy, GuardConfig, RetryPolicy, StrategyOverride
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation, Risk, SecondaryCause
 from healing_guard.planner import decide, plan_run
+from healing_guard.policies import ApprovalPolicy
 from healing_guard.provider import JobInfo, RunInfo
 
 RUN = RunInfo(
@@ -99,9 +100,14 @@ def test_per_strategy_threshold_and_action_override() -> None:
 
 
 def test_high_risk_is_not_automated_and_escalates() -> None:
+    # issue 10: high risk waits for a person's approval (and is escalated)
     d = decide(job(1), diag("network", "rerun", risk="high"), config=CONFIG, run=RUN, max_retries=3)
+    assert (d.action, d.pending, d.escalate) == ("approval", "rerun", True)
+    # without approvals, max_risk alone decides, as before
+    no_approvals = replace(CONFIG, approvals=ApprovalPolicy(enabled=False))
+    d = decide(job(1), diag("network", "rerun", risk="high"), config=no_approvals, run=RUN, max_retries=3)
     assert (d.action, d.escalate) == ("escalate", True)
-    cfg = replace(CONFIG, escalation=replace(EscalationPolicy(), on_high_risk=False))
+    cfg = replace(no_approvals, escalation=replace(EscalationPolicy(), on_high_risk=False))
     quiet = decide(job(1), diag("network", "rerun", risk="high"), config=cfg, run=RUN, max_retries=3)
     assert (quiet.action, quiet.escalate) == ("comment", False)
 

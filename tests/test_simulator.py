@@ -763,7 +763,7 @@ def test_concurrent_clients(gh: FakeGitHub) -> None:
 def test_every_operation_answers_with_its_openapi_schema(
     gh: FakeGitHub, make_server: ServerFactory, openapi: OpenApiChecker
 ) -> None:
-    """Hit all 43 operations once with a success status and validate each answer."""
+    """Hit all 44 operations once with a success status and validate each answer."""
     client = client_for(gh)
     run, failing, _ = seed_failed_run(gh)
     running = gh.add_run(status="in_progress", conclusion=None)
@@ -805,6 +805,8 @@ def test_every_operation_answers_with_its_openapi_schema(
     get(f"/issues/comments/{comment['id']}")
     raw(client, "PATCH", f"{REPO}/issues/comments/{comment['id']}", input={"body": "hello"})
     get("/pulls", head="octo-org:feature/y", state="all")
+    gh.add_collaborator("reviewer", "maintain")
+    get("/collaborators/reviewer/permission")
     main_sha = get("/git/ref/heads/main")["object"]["sha"]
     raw(client, "POST", f"{REPO}/git/refs", input={"ref": "refs/heads/fix", "sha": main_sha})
     file_sha = get("/contents/requirements.txt", ref="fix")["sha"]
@@ -839,7 +841,7 @@ def test_every_operation_answers_with_its_openapi_schema(
     for record in gh.requests + personal.requests:
         local.check(record)
     assert local.validated == set(local.operations), sorted(set(local.operations) - local.validated)
-    assert len(local.operations) == 43
+    assert len(local.operations) == 44
 
 
 def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) -> None:
@@ -1045,3 +1047,18 @@ def test_compare_lists_the_files_the_head_changed(gh: FakeGitHub, client: Github
         ("a.txt", "modified", 2),
         ("c.txt", "added", 1),
     ]
+def test_collaborator_permission_maps_roles_as_github_does(gh: FakeGitHub) -> None:
+    client = client_for(gh)
+    gh.add_collaborator("maint", "maintain")
+    gh.add_collaborator("tri", "triage")
+    gh.add_comment(gh.add_issue("x")["number"], "hi", user="passer-by")
+
+    def level(login: str) -> tuple[str, str]:
+        data = raw(client, "GET", f"{REPO}/collaborators/{login}/permission")[1]
+        return data["permission"], data["role_name"]
+
+    assert level("maint") == ("write", "maintain")
+    assert level("tri") == ("read", "triage")
+    assert level("passer-by") == ("read", "read")  # a public repository: anyone reads
+    status = client.requester.requestJson("GET", f"{REPO}/collaborators/nobody-here/permission")[0]
+    assert status == 404

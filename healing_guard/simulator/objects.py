@@ -77,6 +77,24 @@ class Renderer:
             "site_admin": False,
         }
 
+    def collaborator_permission(self, login: str, role: str, permission: str) -> JSONDict:
+        """A ``repository-collaborator-permission``."""
+        rank = ("none", "read", "triage", "write", "maintain", "admin").index(role if role != "none" else "none")
+        user = self.user(login)
+        user.update(
+            {
+                "permissions": {
+                    "pull": rank >= 1,
+                    "triage": rank >= 2,
+                    "push": rank >= 3,
+                    "maintain": rank >= 4,
+                    "admin": rank >= 5,
+                },
+                "role_name": role,
+            }
+        )
+        return {"permission": permission, "role_name": role, "user": user}
+
     def private_user(self, login: str) -> JSONDict:
         """A ``private-user`` (``GET /user`` with a personal token)."""
         account = self.state.user(login)

@@ -1,4 +1,5 @@
-"""Repository routes: the user, the repository, issues, comments, pulls, git refs, compare, contents (19 operations).
+"""Repository routes: the user, the repository, collaborators, issues, comments, pulls, git refs, compare,
+contents (20 operations).
 
 Behaviour worth knowing:
 
@@ -26,6 +27,10 @@ Behaviour worth knowing:
   base (oldest first, at most 250), each with its author account (``author``: the account that
   made it through the API, ``null`` for seeded commits without one), and ``files`` (``diff-entry``:
   every path that differs between the merge base and the head, at most 300).
+* ``repos/get-collaborator-permission-level``: a collaborator's role (``FakeGitHub.add_collaborator``);
+  ``permission`` is the legacy base role (``maintain`` reads ``write``, ``triage`` reads ``read``,
+  as GitHub maps them), ``role_name`` the role itself. An account that is not a collaborator
+  reads ``read`` on a public repository and ``none`` on a private one; an unknown login is 404.
 * Contents PUT commits as the token's identity (``github-actions[bot]`` for a ``GITHUB_TOKEN``).
 * Contents PUT: 201 when creating, 200 when updating; 422 ``"sha" wasn't supplied.`` when
   updating without ``sha``; 409 ``<path> does not match <sha>`` on a stale sha; 404 "Branch
@@ -138,6 +143,28 @@ def get_authenticated_user(req: Request) -> Response:
 )
 def get_repository(req: Request) -> Response:
     return Response(200, req.render.repository())
+
+
+# --------------------------------------------------------------------------- collaborators
+
+#: GitHub's mapping of roles to the legacy ``permission`` field.
+_LEGACY_PERMISSION = {"admin": "admin", "maintain": "write", "write": "write", "triage": "read", "read": "read"}
+
+
+@routes.add(
+    "GET",
+    "/repos/{owner}/{repo}/collaborators/{username}/permission",
+    "repos/get-collaborator-permission-level",
+    "https://docs.github.com/rest/collaborators/collaborators#get-repository-permissions-for-a-user",
+    permission=("metadata", "read"),
+)
+def get_collaborator_permission(req: Request) -> Response:
+    login = req.params["username"]
+    if login not in req.state.users and login not in req.state.collaborators:
+        raise not_found()
+    role = req.state.collaborators.get(login) or ("none" if req.state.private else "read")
+    permission = _LEGACY_PERMISSION.get(role, "none")
+    return Response(200, req.render.collaborator_permission(login, role, permission))
 
 
 # --------------------------------------------------------------------------- issues

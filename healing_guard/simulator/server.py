@@ -424,6 +424,15 @@ class FakeGitHub:
             )
             return self._dispatcher.render.issue(issue)
 
+    def add_collaborator(self, login: str, role: str = "write") -> None:
+        """Give ``login`` a role on the repository (``admin``, ``maintain``, ``write``, ``triage``,
+        ``read``), as ``GET .../collaborators/{username}/permission`` reports it."""
+        if role not in ("admin", "maintain", "write", "triage", "read"):
+            raise ValueError(f"unknown role {role!r}")
+        with self._state.lock:
+            self._state.user(login)
+            self._state.collaborators[login] = role
+
     def add_comment(self, issue_number: int, body: str, *, user: str | None = None) -> JSONDict:
         """Add a comment to an issue or pull request."""
         with self._state.lock:

@@ -109,6 +109,8 @@ class SimState:
         self.rate_reset = int(time.time()) + 3600
 
         self.users: dict[str, User] = {}
+        #: Collaborators' roles (``admin``, ``maintain``, ``write``, ``triage``, ``read``) by login.
+        self.collaborators: dict[str, str] = {}
         self.runs: dict[int, Run] = {}
         self.jobs: dict[int, Job] = {}
         self.workflows: dict[str, int] = {}
