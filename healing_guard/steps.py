@@ -188,6 +188,7 @@ class StepWindow:
 _TRACE = re.compile(
     r"^(?:\+{1,3} (?P<sh>\S.*)"  # bash -x
     r"|\$ (?P<dollar>\S.*)"  # Travis, GitLab, docs
+    r"|\[[^\]\n]{1,100}\] \$ (?P<jenkins>\S.*)"  # Jenkins: "[workspace] $ /bin/sh -xe /tmp/jenkins1.sh"
     r"|> (?P<npm>(?:[\w@./-]+@[\w.-]+ )?\S.*)"  # npm run banner: "> pkg@1.0 test" then "> jest"
     r"|\[INFO\] --- (?P<mvn>[\w.-]+:[\w.-]+:[\w.-]+)"  # maven plugin banner
     r"|> Task (?P<gradle>:\S+)"  # gradle task
