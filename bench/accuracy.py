@@ -13,13 +13,16 @@ Three datasets:
   retrained without it and the strategies derived only from its logs (``derived_from:``) are
   disabled. A labelled line (``root_line`` or ``also_ok_lines``) must be among the first 3
   evidence lines; lenient accuracy accepts ``alt_categories``. Also the reliability table, the
-  vocabulary model on its own, and the same scores in-sample, labelled as such.
+  vocabulary model on its own, a second left-out score with the rootline/rootvocab rules that
+  only the held-out repository relies on switched off too (``bench/rule_sources.py``), and the
+  same scores in-sample, labelled as such.
 
 For each dataset it prints per-category precision/recall/F1, the macro-F1 over the categories
 present in the gold labels, the category accuracy, the root-line hits, the wrong ``unknown``
 answers and the misses. Usage::
 
     python bench/accuracy.py [--json] [--corpus PATH] [--dataset fixtures|cidiff|gha-real] [--check]
+        [--strict-derived] [--no-rule-sources]
 
 ``--corpus`` defaults to ``../shared/corpus`` beside the repository (where CI puts ``shared/``).
 A missing corpus is reported and skipped. ``--check`` exits 1 when a target is missed:
