@@ -13,13 +13,16 @@ Three datasets:
   retrained without it and the strategies derived only from its logs (``derived_from:``) are
   disabled. A labelled line (``root_line`` or ``also_ok_lines``) must be among the first 3
   evidence lines; lenient accuracy accepts ``alt_categories``. Also the reliability table, the
-  vocabulary model on its own, and the same scores in-sample, labelled as such.
+  vocabulary model on its own, a second left-out score with the rootline/rootvocab rules that
+  only the held-out repository relies on switched off too (``bench/rule_sources.py``), and the
+  same scores in-sample, labelled as such.
 
 For each dataset it prints per-category precision/recall/F1, the macro-F1 over the categories
 present in the gold labels, the category accuracy, the root-line hits, the wrong ``unknown``
 answers and the misses. Usage::
 
     python bench/accuracy.py [--json] [--corpus PATH] [--dataset fixtures|cidiff|gha-real] [--check]
+        [--strict-derived] [--no-rule-sources]
 
 ``--corpus`` defaults to ``../shared/corpus`` beside the repository (where CI puts ``shared/``).
 A missing corpus is reported and skipped. ``--check`` exits 1 when a target is missed:
@@ -47,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The checkout first: an installed package may also be called `tests`.
 sys.path.insert(0, str(ROOT))
 
+from bench import rule_sources  # noqa: E402
 from healing_guard import Classifier, load_catalogue  # noqa: E402
 from healing_guard.logsource import expand, from_text  # noqa: E402
 from healing_guard.models import Diagnosis  # noqa: E402
@@ -568,13 +572,38 @@ class GhaRealResult:
     seconds: float
     cpu_seconds: float
     strict_derived: bool = False
+    #: the same, with the general rules of rootline/rootvocab that only the held-out repository's
+    #: logs rely on switched off as well (``bench/rule_sources.py``); None when not run
+    loro_rules: Report | None = None
+    rules_off: dict[str, list[str]] = field(default_factory=dict)
+    rules_relied_on: int = 0
+
+
+def relied_on_rules(logs: Sequence[GhaLog], classifier: Classifier) -> dict[str, set[str]]:
+    """Rule id -> the gha-real logs whose in-sample diagnosis gets worse without that rule alone."""
+    scans = {log.id: classifier.scanner.scan(expand(str(log.path))[0]) for log in logs}
+    by_id = {log.id: log for log in logs}
+
+    def lines_of(log_id: str) -> list[str]:
+        scan = scans[log_id]
+        return [e.text for w in scan.windows for e in w.lines()] or [e.text for e in scan.tail]
+
+    def outcome(log_id: str) -> rule_sources.Outcome:
+        log = by_id[log_id]
+        d = classifier.diagnose_scan(scans[log_id])
+        ok = d.category == log.gold
+        return ok, ok or d.category in log.alts, _evidence_ok(log, d)
+
+    return rule_sources.relied_on([log.id for log in logs], lines_of, outcome)
 
 
 def run_gha_real(
-    corpus: Path, *, strategies: Path = ROOT / "strategies", strict_derived: bool = False
+    corpus: Path, *, strategies: Path = ROOT / "strategies", strict_derived: bool = False, rule_sources_on: bool = True
 ) -> GhaRealResult | None:
     """Score gha-real left out by repository. A strategy is disabled for a held-out repository
-    when every log it was derived from belongs to it; with ``strict_derived``, when any does."""
+    when every log it was derived from belongs to it; with ``strict_derived``, when any does.
+    With ``rule_sources_on``, a second left-out score also switches off the general rules of
+    rootline/rootvocab that only the held-out repository's logs rely on (``rule_sources``)."""
     logs = load_gha_real(corpus)
     if not logs:
         return None
@@ -586,6 +615,19 @@ def run_gha_real(
     classifiers: dict[frozenset[str], Classifier] = {}
     restricted: dict[str, list[str]] = {}
     loro = Report("gha-real (leave-one-repository-out)", str(corpus / "gha-real"))
+    full_model = train_model(training)
+    full = Classifier(catalogue, vocab=full_model)
+    relied = relied_on_rules(logs, full) if rule_sources_on else {}
+    repo_of = {log.id: log.repo for log in logs}
+    loro_rules = (
+        Report(
+            "gha-real (leave-one-repository-out, and the rootline/rootvocab rules only that repository relies on off)",
+            str(corpus / "gha-real"),
+        )
+        if rule_sources_on
+        else None
+    )
+    rules_off: dict[str, list[str]] = {}
     vocab_loro = VocabReport("vocabulary model alone, leave-one-repository-out")
     parts = [(log, Counts().add(log.examples)) for log in training]
     total = Counts()
@@ -608,12 +650,16 @@ def run_gha_real(
             classifiers[disabled] = Classifier(catalogue.with_overrides(disabled=disabled))
         classifier = classifiers[disabled]
         classifier.vocab = model
+        off = rule_sources.disabled_rules(relied, repo_of, repo)
+        if off:
+            rules_off[repo] = sorted(r.id for r in off)
         for log in logs:
             if log.repo == repo:
                 loro.cases.append(_gha_case(log, classifier))
                 vocab_loro.cases.append(vocab_case(log, model))
-    full_model = train_model(training)
-    full = Classifier(catalogue, vocab=full_model)
+                if loro_rules is not None:
+                    with rule_sources.switched_off(off):
+                        loro_rules.cases.append(_gha_case(log, classifier))
     in_sample = Report("gha-real (IN-SAMPLE: the rules and the model saw these logs)", str(corpus / "gha-real"))
     vocab_in = VocabReport("vocabulary model alone, IN-SAMPLE (trained on every log)")
     for log in logs:
@@ -631,6 +677,9 @@ def run_gha_real(
         time.perf_counter() - started,
         time.process_time() - cpu_started,
         strict_derived,
+        loro_rules,
+        rules_off,
+        len(relied),
     )
 
 
@@ -693,6 +742,17 @@ def render_gha_real(result: GhaRealResult) -> str:
         )
     out.append(render_vocab(result.vocab_loro))
     out.append(_unknown_overlap(result.loro, result.vocab_loro))
+    if result.loro_rules is not None:
+        out.append("")
+        out.append(render(result.loro_rules))
+        out += render_reliability(result.loro_rules)
+        out.append(
+            f"   {result.rules_relied_on} of the {len(rule_sources.rules())} rules of rootline/rootvocab are relied on"
+            " by some gha-real log (switching one off alone makes that log's diagnosis worse, in-sample);"
+            f" switched off for {len(result.rules_off)} held-out repositories, the ones only they rely on:"
+        )
+        for repo, ids in sorted(result.rules_off.items()):
+            out.append(f"     - {repo}: without {', '.join(ids)}")
     out.append("")
     out.append(render(result.in_sample))
     out += render_reliability(result.in_sample)
@@ -717,6 +777,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="gha-real: disable a strategy for a held-out repository when ANY log it was derived from is"
         " that repository's (default: only when all are)",
     )
+    parser.add_argument(
+        "--no-rule-sources",
+        action="store_true",
+        help="gha-real: skip the bound for the rootline/rootvocab rules (bench/rule_sources.py)",
+    )
     args = parser.parse_args(argv)
     datasets = args.dataset or ["fixtures", "cidiff", "gha-real"]
 
@@ -728,7 +793,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         reports.append(run_cidiff(classifier, args.corpus))
     gha: GhaRealResult | None = None
     if "gha-real" in datasets:
-        gha = run_gha_real(args.corpus, strict_derived=args.strict_derived)
+        gha = run_gha_real(args.corpus, strict_derived=args.strict_derived, rule_sources_on=not args.no_rule_sources)
 
     if args.json:
         out: dict[str, Any] = {"reports": [r.to_dict() for r in reports]}
@@ -741,6 +806,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "vocab_in_sample": gha.vocab_in_sample.metrics(),
                 "repositories": gha.repositories,
                 "restricted": gha.restricted,
+                "leave_one_repository_out_rules_off": gha.loro_rules.to_dict() if gha.loro_rules else None,
+                "rules_off": gha.rules_off,
+                "rules_relied_on": gha.rules_relied_on,
                 "line_mismatches": gha.line_mismatches,
                 "seconds": round(gha.seconds, 1),
                 "cpu_seconds": round(gha.cpu_seconds, 1),

@@ -180,26 +180,48 @@ class LineSelector:
     """
 
     def __init__(
-        self, tagged: Iterable[tuple[object, str]], *, use_re2: bool | None = None, anchored: bool = True
+        self,
+        tagged: Iterable[tuple[object, str]],
+        *,
+        use_re2: bool | None = None,
+        anchored: bool = True,
+        groups: int = 1,
     ) -> None:
-        self._tags: list[object] = []
-        self._set: Any = None
+        # ``groups`` > 1 splits the patterns (sorted, so that similar ones stay together) into that
+        # many sets: RE2 builds a set's DFA states as it meets new text, and states of several
+        # small sets cost less to build than those of one big one (see ``Scanner``)
+        self._sets: list[tuple[Any, list[object]]] = []
         if _re2 is None or use_re2 is False:
             return
         options = _options(_MAX_MEM)
-        self._set = _re2.Set.MatchSet(options) if anchored else _re2.Set.SearchSet(options)
-        for tag, pattern in tagged:
-            self._set.Add(strip_named_groups(pattern))
-            self._tags.append(tag)
-        self._set.Compile()
+        items = [(strip_named_groups(pattern), tag) for tag, pattern in tagged]
+        if groups > 1:
+            items.sort(key=lambda item: item[0])
+        size = -(-len(items) // max(groups, 1)) or 1
+        for i in range(0, len(items), size):
+            one = _re2.Set.MatchSet(options) if anchored else _re2.Set.SearchSet(options)
+            tags: list[object] = []
+            for pattern, tag in items[i : i + size]:
+                one.Add(pattern)
+                tags.append(tag)
+            one.Compile()
+            self._sets.append((one, tags))
+        if not self._sets:  # no patterns: an empty set still answers
+            one = _re2.Set.MatchSet(options) if anchored else _re2.Set.SearchSet(options)
+            one.Compile()
+            self._sets.append((one, []))
 
     @property
     def available(self) -> bool:
-        return self._set is not None
+        return bool(self._sets)
 
     def select(self, text: str) -> set[object]:
-        found = self._set.Match(text) if self._set is not None else None
-        return {self._tags[i] for i in found} if found else set()
+        out: set[object] = set()
+        for one, tags in self._sets:
+            found = one.Match(text)
+            if found:
+                out.update(tags[i] for i in found)
+        return out
 
 
 def combine(patterns: Iterable[str], *, prefix: str = "", use_re2: bool | None = None) -> BytesSearcher:

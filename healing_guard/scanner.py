@@ -18,7 +18,7 @@ from typing import BinaryIO
 from . import regex_engine
 from .logsource import LogInput, check_text, iter_blocks
 from .models import EvidenceLine, Strategy
-from .steps import StepText, StepWindow
+from .steps import _ANSI, StepText, StepWindow
 
 MAX_HITS_PER_STRATEGY = 50
 CONTEXT_AFTER = 6
@@ -28,13 +28,14 @@ MAX_STEPS_HEAD = 200
 MAX_STEPS_TAIL = 800
 MAX_STEP_CHARS = 200
 MAX_FAILED_STEPS = 100
+#: how many alternations read a step's window (see Scanner.__init__)
+WINDOW_GROUPS = 8
 
 _TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _TS_LINE = re.compile(rb"(?m)^" + _TS)
 _TS_ONE = re.compile(_TS)
 _FULL_LINE = re.compile(rb"(?m)^[^\t\n]*\t([^\t\n]*)\t(?:" + _TS + rb")?")
 _FULL_FIRST = re.compile(rb"^[^\t\n]*\t[^\t\n]*\t" + _TS)
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
 
 _STRUCTURE = (
     r"^##\[group\]",
@@ -42,6 +43,9 @@ _STRUCTURE = (
     r"^Post job cleanup\.",
     r"^Cleaning up orphan processes",
 )
+#: what the cheap pass over the whole log looks for (see ``Scanner``): every runner annotation and
+#: step marker; these lines also go through the catalogue where they are
+_MARKERS = ("##[", "Post job cleanup.", "Cleaning up orphan processes")
 _PREAMBLE = re.compile(rb"(?m)^(?:" + _TS + rb")?(?:Current runner version|Runner name:|##\[group\]Operating System)")
 _GROUP = re.compile(r"^##\[group\](?P<title>.*)")
 _EXIT = re.compile(r"^##\[error\]Process completed with exit code (?P<code>-?\d+)")
@@ -98,6 +102,10 @@ class ScanResult:
     steps_dropped: int = 0
     _step_tail: deque[tuple[int, str]] = field(default_factory=lambda: deque(maxlen=MAX_STEPS_TAIL), repr=False)
     _window: StepWindow | None = field(default=None, repr=False, compare=False)
+    #: windowed scans: for each step already read by the catalogue (by its first line), the last
+    #: line read; None when the catalogue reads the whole log
+    _done: dict[int, int] | None = field(default=None, repr=False, compare=False)
+    _full_upto: int = field(default=0, repr=False, compare=False)  # lines read whole (the first block)
 
     def add_step(self, line: int, name: str) -> None:
         """Record a step marker; only the first and the last ones are kept."""
@@ -151,9 +159,17 @@ class ScanResult:
 
 
 class Scanner:
-    """Compiled once per catalogue; ``scan`` may be called for any number of logs."""
+    """Compiled once per catalogue; ``scan`` may be called for any number of logs.
 
-    def __init__(self, strategies: Sequence[Strategy], *, use_re2: bool | None = None) -> None:
+    With ``windowed`` (the default) the catalogue reads what the diagnosis reads: the kept text of
+    every failed step and of the last real step (``steps.StepWindow``: a step's first 128 KiB and
+    last 384 KiB), plus every runner annotation and step marker (``##[...]``, cleanup) wherever it
+    is. The rest of the log gets one cheap pass that finds those markers and counts lines. Logs in
+    ``gh run view --log`` form (steps named in a column), and ``windowed=False``, are read whole.
+    """
+
+    def __init__(self, strategies: Sequence[Strategy], *, use_re2: bool | None = None, windowed: bool = True) -> None:
+        self.windowed = windowed
         self.strategies = [s for s in strategies if s.enabled]
         sources = list(_STRUCTURE)
         for s in self.strategies:
@@ -166,6 +182,18 @@ class Scanner:
         self._strip_each = use_re2 is not False and regex_engine.engine_name() == "re2"
         prefix = _TS.decode() if self._strip_each else ""
         self._prefilter = regex_engine.combine(sources, prefix=prefix, use_re2=use_re2)
+        self._find_all = regex_engine.finder(self._prefilter)
+        # the windows are read by several smaller alternations instead of the big one: RE2 builds
+        # its DFA's states as it meets new text, and a state of one alternation of hundreds of
+        # patterns costs far more to build than the states of a few smaller ones (about 0.1 s
+        # instead of 0.5 s on a process's first MiB of real log); a window is small enough that
+        # reading it a few times costs less than that
+        distinct = sorted(set(sources))
+        size = -(-len(distinct) // WINDOW_GROUPS) or 1
+        self._find_window = [
+            regex_engine.finder(regex_engine.combine(distinct[i : i + size], prefix=prefix, use_re2=use_re2))
+            for i in range(0, len(distinct), size)
+        ]
         # per-line work runs on RE2 (linear whatever the pattern) when it is installed; with RE2 the
         # selector says which strategies' patterns and indicators match, so these only give the
         # named groups and the exclusions (see _line)
@@ -175,7 +203,7 @@ class Scanner:
         for i, s in enumerate(self.strategies):
             tagged.extend(((i, "p"), p.pattern) for p in s.patterns)
             tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
-        self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2)
+        self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2, groups=WINDOW_GROUPS)
         self._verdicts: dict[str, tuple[set[object], list[int], set[object]]] = {}
 
     def scan(self, source: LogInput) -> ScanResult:
@@ -192,6 +220,8 @@ class Scanner:
         partial = False  # whether the last block ended inside a line
         column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
+        find: regex_engine.Finder = self._find_all
+        windowing = False
         timestamped = False  # only read when timestamps are stripped block by block (the re path)
         for raw in iter_blocks(stream):
             result.bytes += len(raw)
@@ -209,25 +239,34 @@ class Scanner:
                 # the window strips the runner's timestamps itself only where this loop leaves them in
                 runner_ts = self._strip_each and not full_format and bool(_TS_LINE.search(block, 0, 1 << 20))
                 window = result._window = StepWindow(step, noise=is_noise_step(step), timestamped=runner_ts)
+                windowing = self.windowed and not full_format
+                if windowing:
+                    find = _MultiFinder(self._find_window)
+            elif windowing and result._done is None:
+                # past the first block: the whole log for the markers, the windows for the catalogue
+                result._done = {}
+                result._full_upto = line_base
+                find = _MarkerFinder(self._strip_each)
             changes: deque[tuple[int, str]] = deque()
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
                 block = _FULL_LINE.sub(b"", block)
             elif timestamped:
                 block = _TS_LINE.sub(b"", block)
-            if b"\x1b" in block:
+            if b"\x1b" in block and result._done is None:
+                # (a windowed scan strips colour codes from the lines it reads: see _text, StepText)
                 block = _ANSI.sub(b"", block)
-            if not result.invalid_utf8 and not block.isascii():  # isascii: a cheap pass that decides most blocks
+            if not result.invalid_utf8 and result._done is None and not block.isascii():  # isascii: a cheap pass
                 try:
                     block.decode("utf-8")
                 except UnicodeDecodeError:
                     result.invalid_utf8 = True
             assert window is not None
             window.begin_block(block, line_base)
-            step = self._scan_block(block, line_base, step, changes, result, full_format)
-            newlines = block.count(b"\n")
+            step, counted, line = self._scan_block(find, block, line_base, step, changes, result, full_format)
+            newlines = line - line_base - 1 + block.count(b"\n", counted)
             window.end_block(line_base + newlines + 1)
-            self._keep_tail(block, line_base, tail, self._strip_each)
+            self._keep_tail(block, line_base, newlines, tail, self._strip_each)
             # only complete lines count here: a block that does not end with a newline is the last one,
             # or a piece of a line too long to hold whose rest starts the next block
             line_base += newlines
@@ -242,7 +281,66 @@ class Scanner:
             result.failed_windows = window.failed
             result.end_window = window.finish(result.lines)
             result._window = None
+            if result._done is not None:
+                if result.end_window is not None:
+                    self._scan_window(result.end_window, result)
+                for entry in result.matched.values():
+                    entry.hits.sort(key=lambda h: h.line)
+        result._done = None
         return result
+
+    def _scan_window(self, snap: StepText, result: ScanResult) -> None:
+        """The catalogue over one step's kept text (windowed scans), each line once."""
+        done = result._done
+        if done is None or not snap.chunks:
+            return
+        key = snap.chunks[0][0]
+        upto = done.get(key, 0)
+        last = upto
+        upto = max(upto, result._full_upto)
+        for first, data in snap.chunks:
+            if b"\x1b" in data:
+                data = _ANSI.sub(b"", data)
+            if not result.invalid_utf8 and not data.isascii():
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError:
+                    result.invalid_utf8 = True
+            n = data.count(b"\n")
+            end_line = first + n - (1 if data.endswith(b"\n") else 0)
+            if end_line > upto:
+                self._scan_chunk(data, first, snap.step, result, upto)
+            last = max(last, end_line)
+        done[key] = last
+
+    def _scan_chunk(self, data: bytes, first_line: int, step: str | None, result: ScanResult, skip_upto: int) -> None:
+        """The catalogue over one chunk of a window (``first_line`` is its first line's number)."""
+        end = len(data)
+        spans: set[tuple[int, int]] = set()
+        for find in self._find_window:
+            pos = 0
+            while pos < end:
+                span = find(data, pos)
+                if span is None:
+                    break
+                start = data.rfind(b"\n", pos, span[0]) + 1 or pos
+                stop = data.find(b"\n", span[1])
+                if stop < 0:
+                    stop = end
+                spans.add((start, stop))
+                pos = stop + 1
+        counted = 0
+        line = first_line
+        for start, stop in sorted(spans):
+            line += data.count(b"\n", counted, start)
+            counted = start
+            if line <= skip_upto:
+                continue
+            text = _text(data[start:stop], self._strip_each)
+            # markers and annotations were read by the pass over the whole log
+            if text.startswith(_MARKERS):
+                continue
+            self._line(text, line, step, data, stop, result)
 
     @staticmethod
     def _normalise(raw: bytes) -> bytes:
@@ -275,10 +373,19 @@ class Scanner:
         return changes, last
 
     @staticmethod
-    def _keep_tail(block: bytes, line_base: int, tail: deque[EvidenceLine], strip_ts: bool) -> None:
-        body = block.rstrip(b"\n")  # trailing blank lines are not kept, but they still count
-        lines = body.rsplit(b"\n", 20)[-20:]  # not split(): that builds a list of every line
-        start = line_base + body.count(b"\n") + 1 - len(lines) + 1
+    def _keep_tail(block: bytes, line_base: int, newlines: int, tail: deque[EvidenceLine], strip_ts: bool) -> None:
+        """The block's last 20 lines into ``tail``; ``newlines`` is the block's newline count."""
+        end = len(block)
+        while end and block[end - 1] == 0x0A:  # trailing blank lines are not kept, but they still count
+            end -= 1
+        pos = end
+        for _ in range(19):  # the start of the 20th line from the end, without copying the block
+            pos = block.rfind(b"\n", 0, pos)
+            if pos < 0:
+                break
+        piece = block[pos + 1 : end]
+        lines = piece.split(b"\n")
+        start = line_base + newlines - (len(block) - end) - (len(lines) - 1) + 1
         for i, raw in enumerate(lines):
             text = _text(raw, strip_ts)
             if text:
@@ -286,17 +393,19 @@ class Scanner:
 
     def _scan_block(
         self,
+        find: regex_engine.Finder,
         block: bytes,
         line_base: int,
         step: str | None,
         changes: deque[tuple[int, str]],
         result: ScanResult,
         full_format: bool,
-    ) -> str | None:
+    ) -> tuple[str | None, int, int]:
+        """Returns the step at the block's end, and a position with its line number (newlines
+        before it are counted)."""
         # every part of the prefilter stays inside one line (regex_engine.combine), so a search reads
         # at most up to the end of the line it matches, and the next one starts after that line:
         # each byte of the block is read once, however many lines match
-        find = regex_engine.finder(self._prefilter)
         pos = 0
         counted = 0  # position up to which newlines were counted
         line = line_base + 1  # line number at `counted`
@@ -317,7 +426,7 @@ class Scanner:
             pos = stop + 1
         while full_format and changes:
             step = changes.popleft()[1]
-        return step
+        return step, counted, line
 
     def _verdict(self, text: str) -> tuple[set[object], list[int], set[object]]:
         """With RE2: which strategies' patterns and indicators match ``text`` (the set's tags), their
@@ -356,7 +465,9 @@ class Scanner:
                 code = _exit_code(ex.group("code"))
                 result.add_failed_step(line, step, code)
                 if result._window is not None:
-                    result._window.fail(line, eol, step, code)
+                    snap = result._window.fail(line, eol, step, code)
+                    if result._done is not None:
+                        self._scan_window(snap, result)
         text = text[:MAX_LINE_CHARS]
         weak: bool | None = None
         after: tuple[EvidenceLine, ...] | None = None
@@ -412,7 +523,10 @@ def _text(raw: bytes, strip_ts: bool = True) -> str:
     """
     ts = _TS_ONE.match(raw) if strip_ts else None
     start = ts.end() if ts else 0
-    return raw[start : start + 4 * MAX_LINE_CHARS].decode("utf-8", "replace").rstrip()
+    raw = raw[start : start + 4 * MAX_LINE_CHARS]
+    if b"\x1b" in raw:
+        raw = _ANSI.sub(b"", raw)
+    return raw.decode("utf-8", "replace").rstrip()
 
 
 class _LinePatterns:
@@ -505,3 +619,66 @@ def _lines_after(block: bytes, eol: int, line: int, strip_ts: bool) -> tuple[Evi
         out.append(EvidenceLine(line + i, _text(block[pos:nxt], strip_ts)[:MAX_LINE_CHARS]))
         pos = nxt + 1
     return tuple(out)
+
+
+class _MarkerFinder:
+    """``find(block, pos)`` for the runner's markers only (a line that starts, after an optional
+    timestamp, with ``##[``, ``Post job cleanup.`` or ``Cleaning up orphan processes``): what a
+    windowed scan looks for in the whole log. Literal searches (``bytes.find``) are several times
+    faster than a regex whose every match must start a line; each one's next position is kept for
+    the block, so every byte is searched once per literal."""
+
+    _NEEDLES = tuple(m.encode() for m in _MARKERS)
+
+    def __init__(self, timestamps: bool) -> None:
+        self._timestamps = timestamps
+        self._block: bytes | None = None
+        self._next: list[int] = []
+
+    def __call__(self, block: bytes, pos: int) -> tuple[int, int] | None:
+        if block is not self._block:
+            self._block = block
+            self._next = [-2] * len(self._NEEDLES)  # -2: not searched yet, -1: no more
+        needles, nxt = self._NEEDLES, self._next
+        while True:
+            best = -1
+            size = 0
+            for k, needle in enumerate(needles):
+                i = nxt[k]
+                if i != -1 and i < pos:
+                    i = nxt[k] = block.find(needle, pos)
+                if i >= 0 and (best < 0 or i < best):
+                    best, size = i, len(needle)
+            if best < 0:
+                return None
+            start = block.rfind(b"\n", 0, best) + 1
+            if best == start:
+                return start, best + size
+            if self._timestamps:
+                ts = _TS_ONE.match(block, start, best)
+                if ts is not None and ts.end() == best:
+                    return start, best + size
+            pos = best + 1
+
+
+class _MultiFinder:
+    """``find(block, pos)`` over several alternations: the earliest match of any (each one's next
+    match is kept for the block, so every byte is read once per alternation)."""
+
+    def __init__(self, finders: Sequence[regex_engine.Finder]) -> None:
+        self._finders = tuple(finders)
+        self._block: bytes | None = None
+        self._next: list[tuple[int, int] | None] = []
+
+    def __call__(self, block: bytes, pos: int) -> tuple[int, int] | None:
+        if block is not self._block:
+            self._block = block
+            self._next = [(-1, -1)] * len(self._finders)
+        best: tuple[int, int] | None = None
+        for k, find in enumerate(self._finders):
+            span = self._next[k]
+            if span is not None and span[0] < pos:
+                span = self._next[k] = find(block, pos)
+            if span is not None and (best is None or span[0] < best[0]):
+                best = span
+        return best

@@ -27,6 +27,7 @@ MAX_LINE_CHARS = 2000
 
 _TS = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 #: colour codes written out as text (``^[[31m``), as some copied logs have them
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
 _CARET_ANSI = re.compile(rb"\^\[\[[0-9;]*[A-Za-z]")
 
 
@@ -53,6 +54,8 @@ class StepText:
         for first, data in self.chunks:
             if self.timestamped:
                 data = _TS.sub(b"", data)
+            if b"\x1b" in data:  # (a windowed scan leaves colour codes in the window's bytes)
+                data = _ANSI.sub(b"", data)
             if b"^[[" in data:
                 data = _CARET_ANSI.sub(b"", data)
             parts = data.decode("utf-8", "replace").split("\n")
@@ -138,10 +141,12 @@ class StepWindow:
                     seg.head_size = HEAD_BYTES  # closed, even when its last line did not fit
                 start = stop
             if end > start:
+                first = self._off_line if start == off else 0  # known without counting
                 if end - start > TAIL_BYTES:
                     start = block.find(b"\n", end - TAIL_BYTES) + 1 or end
+                    first = 0
                 if end > start:
-                    seg.add(line - block.count(b"\n", start, end), block[start:end])
+                    seg.add(first or line - block.count(b"\n", start, end), block[start:end])
         self._off = max(off, end)
         self._off_line = line
 
@@ -152,17 +157,18 @@ class StepWindow:
             self._last_real = (self._seg, line - 1)
         self._seg = _Segment(step, noise)
 
-    def fail(self, line: int, eol: int, step: str | None, code: int | None) -> None:
-        """The current step failed; ``eol`` is the end of its ``Process completed`` line."""
+    def fail(self, line: int, eol: int, step: str | None, code: int | None) -> StepText:
+        """The current step failed; ``eol`` is the end of its ``Process completed`` line. Returns
+        the snapshot (kept in ``failed`` up to ``MAX_SNAPSHOTS``)."""
         self._take(min(eol + 1, len(self._block)), line + 1)
+        snap = StepText(
+            step if step is not None else self._seg.step, code, self._seg.chunks(), True, line, self._timestamped
+        )
         if len(self.failed) >= MAX_SNAPSHOTS:
             self.dropped += 1
-            return
-        self.failed.append(
-            StepText(
-                step if step is not None else self._seg.step, code, self._seg.chunks(), True, line, self._timestamped
-            )
-        )
+        else:
+            self.failed.append(snap)
+        return snap
 
     def end_block(self, next_line: int | None = None) -> None:
         """The block is scanned; ``next_line`` is the number of the line after it (counted if not given)."""
@@ -188,6 +194,7 @@ class StepWindow:
 _TRACE = re.compile(
     r"^(?:\+{1,3} (?P<sh>\S.*)"  # bash -x
     r"|\$ (?P<dollar>\S.*)"  # Travis, GitLab, docs
+    r"|\[[^\]\n]{1,100}\] \$ (?P<jenkins>\S.*)"  # Jenkins: "[workspace] $ /bin/sh -xe /tmp/jenkins1.sh"
     r"|> (?P<npm>(?:[\w@./-]+@[\w.-]+ )?\S.*)"  # npm run banner: "> pkg@1.0 test" then "> jest"
     r"|\[INFO\] --- (?P<mvn>[\w.-]+:[\w.-]+:[\w.-]+)"  # maven plugin banner
     r"|> Task (?P<gradle>:\S+)"  # gradle task

@@ -86,6 +86,58 @@ def test_pseudo_steps_split_at_shell_traces_and_banners() -> None:
     ]
 
 
+# Real excerpt: CiDiff data set (ISSTA 2025, Apache-2.0), breakages/pushcommentgithub_173/fail.log,
+# lines 9-12 and 28-58 (pip's download lines and the Revapi table left out): pip installs PyGithub,
+# then Jenkins runs the job's Python script, which fails on a NameError. The failing command is
+# the script, not the install.
+JENKINS_EXCERPT = """\
+[push-comment-github] $ /bin/sh -xe /tmp/jenkins5954628580576761729.sh
++ python3 --version
+Python 3.5.2
++ pip3 install pygithub
+Collecting pygithub
+Installing collected packages: wrapt, deprecated, pyjwt, idna, chardet, certifi, urllib3, requests, pygithub
+Successfully installed certifi-2020.4.5.1 chardet-3.0.4 deprecated-1.2.6 idna-2.8 pygithub-1.44.1 pyjwt-1.7.1
+You are using pip version 8.1.1, however version 20.0.2 is available.
+You should consider upgrading via the 'pip install --upgrade pip' command.
+[push-comment-github] $ python /tmp/jenkins6935586436688970599.py
+3342
+API changes: 1 (Detected by [Revapi](https://github.com/revapi/revapi/))
+
+Traceback (most recent call last):
+  File "/tmp/jenkins6935586436688970599.py", line 23, in <module>
+    gh = Github(login,token)
+NameError: name 'Github' is not defined
+
+During handling of the above exception, another exception occurred:
+
+Traceback (most recent call last):
+  File "/tmp/jenkins6935586436688970599.py", line 35, in <module>
+    except GithubException as e:
+NameError: name 'GithubException' is not defined
+Build step 'Execute Python script' marked build as failure
+Finished: FAILURE
+"""
+
+
+def test_a_jenkins_shell_trace_starts_a_pseudo_step() -> None:
+    lines = [EvidenceLine(i + 1, t) for i, t in enumerate(JENKINS_EXCERPT.splitlines())]
+    steps = pseudo_steps(lines)
+    assert [s.command for s in steps] == [
+        "/bin/sh -xe /tmp/jenkins5954628580576761729.sh",
+        "python3 --version",
+        "pip3 install pygithub",
+        "python /tmp/jenkins6935586436688970599.py",
+    ]
+    assert steps[-1].start == 9
+
+
+def test_a_name_error_after_a_pip_install_is_not_a_missing_dependency() -> None:
+    d = Classifier().diagnose(from_text(JENKINS_EXCERPT, "fail.log"))
+    assert d.category != "dependency_missing"
+    assert d.evidence[0].text == "NameError: name 'Github' is not defined"
+
+
 def test_memory_stays_flat_for_a_stream() -> None:
     # the window never holds more than its bounds, whatever the step's size
     w = StepWindow("Run x")
