@@ -22,7 +22,10 @@ from healing_guard import cli, load_catalogue
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "tests" / "fixtures" / "inputs"
 TS = "2024-05-14T09:12:33.1234567Z "
-KEYS = {"category", "confidence", "risk", "strategy", "params", "evidence", "failed_step", "signature", "secondary"}
+KEYS = {
+    "category", "confidence", "risk", "strategy", "params", "evidence", "failed_step", "signature", "secondary",
+    "failing_tests",
+}
 
 
 def module_log(module: str, step: str = "pytest -q") -> str:
