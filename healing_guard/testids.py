@@ -54,7 +54,9 @@ _JEST_FILE = re.compile(r"^\s*FAIL\s+(\S+?\.\w+)(?:\s+\([\d.]+ ?m?s\))?$")
 _VITEST_TEST = re.compile(r"^\s*FAIL\s+(\S+?\.\w+ > .+?)(?: \[\S+\])?$")
 _PLAYWRIGHT = re.compile(r"^\s*\d+\) \[[\w. -]+\] › (\S+:\d+:\d+ › .+?)[\s─]*$")
 _GO = re.compile(r"^\s*--- FAIL: (\S+)(?: \([\d.]+s\))?$")
-_SUREFIRE_METHOD = re.compile(r"^(?:\[ERROR\] )?([\w$]+(?:\.[\w$]+)+)(?:\(\))? -{1,2} Time elapsed: .*<<< (?:FAILURE|ERROR)!$")
+_SUREFIRE_METHOD = re.compile(
+    r"^(?:\[ERROR\] )?([\w$]+(?:\.[\w$]+)+)(?:\(\))? -{1,2} Time elapsed: .*<<< (?:FAILURE|ERROR)!$"
+)
 _SUREFIRE_JUNIT4 = re.compile(r"^(?:\[ERROR\] )?([\w$]+)\(([\w$.]+)\)\s+Time elapsed: .*<<< (?:FAILURE|ERROR)!$")
 _SUREFIRE_CLASS = re.compile(r"^(?:\[ERROR\] )?Tests run: .*<<< (?:FAILURE|ERROR)! -{1,2} in ([\w$.]+)$")
 _SUREFIRE_SUMMARY = re.compile(r"^\[ERROR\]\s{2,}([\w$]+\.[\w$]+):\d+\b")
@@ -73,6 +75,8 @@ _TAP = re.compile(r"^\s*not ok \d+ - (.+?)(?: # (?!TODO|SKIP).*)?$")
 _DOTNET = re.compile(r"^\s*Failed (\S.*?) \[\d+(?:\.\d+)? ?m?s\]$")
 _GRADLE_TASK = re.compile(r"^\s*>|^\s*:\S+ FAILED$|^BUILD FAILED")
 
+#: the forms whose first group is the id as it is
+_SIMPLE = (_PYTEST_SUMMARY, _PYTEST_VERBOSE, _GO, _CARGO, _CARGO_STDOUT, _NEXTEST, _RSPEC, _CTEST, _TAP, _PYTORCH)
 #: what one id is to another that repeats it more briefly (class.method, Suite › test, parent/sub)
 _SEPARATORS = (".", " › ", " > ", "/", "::", "#")
 
@@ -94,7 +98,7 @@ def _tidy(test: str) -> str:
 
 def _match(text: str, jest_file: str | None) -> tuple[str | None, str | None]:
     """The test a line names (or None), and the jest file it opens (or None)."""
-    for pattern in (_PYTEST_SUMMARY, _PYTEST_VERBOSE, _GO, _CARGO, _CARGO_STDOUT, _NEXTEST, _RSPEC, _CTEST, _TAP, _PYTORCH):
+    for pattern in _SIMPLE:
         m = pattern.match(text)
         if m:
             return m.group(1), None

@@ -17,7 +17,8 @@ from .fixturelogs import load
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "gha-real"
-CASES: list[dict[str, Any]] = yaml.safe_load((ROOT / "tests" / "fixtures" / "testids" / "expected.yml").read_text("utf-8"))
+DATA = ROOT / "tests" / "fixtures" / "testids" / "expected.yml"
+CASES: list[dict[str, Any]] = yaml.safe_load(DATA.read_text("utf-8"))
 
 
 @cache
@@ -80,7 +81,8 @@ def test_a_failure_that_is_not_a_test_names_no_test() -> None:
         # a class beside its own test, and surefire's short summary beside the full id: one id
         (
             [
-                "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.1 s <<< FAILURE! - in com.x.YTest",
+                "[ERROR] Tests run: 2, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.1 s <<< FAILURE! "
+                "- in com.x.YTest",
                 "[ERROR] com.x.YTest.testZ -- Time elapsed: 0.01 s <<< FAILURE!",
                 "[ERROR]   YTest.testZ:42 expected: <1> but was: <2>",
             ],
