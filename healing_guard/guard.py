@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
@@ -17,6 +18,8 @@ from .classify import Classifier
 from .config import GuardConfig, LoadedConfig, load_config
 from .errors import HealingGuardError, SettingsError
 from .executor import Executor
+from .history.memory import Memory
+from .history.store import Trail
 from .logsource import LogInput, expand
 from .markers import issue_marker, occurrences_before
 from .models import Diagnosis, Remediation
@@ -28,6 +31,8 @@ from .settings import Settings
 from .signature import signature
 
 FAILED = ("failure", "timed_out")
+#: how far back the memory reads the trail (the trail's default retention)
+MEMORY_RETENTION_DAYS = 180
 
 
 def restrict(catalogue: Catalogue, strategy: str) -> Catalogue:
@@ -53,6 +58,7 @@ class PipelineGuard:
         loaded: LoadedConfig | None = None,
         sleep: Callable[[float], None] = time.sleep,
         redactor: Redactor | None = None,
+        trail: Trail | None = None,
     ) -> None:
         self.settings = settings
         self.loaded = loaded or load_config(settings.config_path, catalogue=load_catalogue())
@@ -63,6 +69,7 @@ class PipelineGuard:
         self.redact = redactor or Redactor([settings.token])
         self.dry_run = settings.dry_run or self.config.dry_run
         self.max_retries = min(settings.max_retries, self.config.retry.max_retries)
+        self.trail = trail
 
     @property
     def provider(self) -> Provider:
@@ -175,10 +182,36 @@ class PipelineGuard:
             pull_request=pull,
             occurrences=occurrences,
             already_handled=already,
+            memory=self._memory(out),
         )
         out.decide(list(plan.decisions))
         out.note(*plan.notes)
+        if plan.quarantine:
+            out.quarantine(plan.quarantine)
         Executor(self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run).execute(plan.steps)
+
+    # -- memory (issue 9): what the trail says, read once per run ------------------------------
+
+    def _memory(self, out: ResultBuilder) -> Memory | None:
+        """The memory of the trail, or None (no trail; or it could not be read: a note, and the guard
+        plans as without one)."""
+        if self.trail is None:
+            return None
+        now = self.now()
+        try:
+            read = self.trail.read(since=now - timedelta(days=MEMORY_RETENTION_DAYS))
+        except Exception as exc:  # the healing goes on without history
+            out.note(f"the trail could not be read, so the guard planned without its memory ({_describe(exc)})")
+            return None
+        if read.corrupt:
+            out.note(f"the trail has {read.corrupt} corrupt record(s), skipped: {'; '.join(read.warnings[:3])}")
+        return Memory.from_records(read.records, now=now, settings=self.config.memory)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    # -- end of memory -------------------------------------------------------------------------
 
     def _diagnose_job(self, out: ResultBuilder, job: JobInfo, tmp: Path) -> JobResult:
         try:

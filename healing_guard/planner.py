@@ -16,6 +16,14 @@ it, never by its name:
    the remediation degrades to there;
 5. ``on_protected_branch``: likewise on a protected branch.
 
+With a ``Memory`` of the trail (issue 9; without one, nothing below applies), three gates more:
+a test failure whose failing tests are all known flaky is re-run (``_known_flaky``, first, so
+every gate above still applies to that re-run); a remediation that ``mutates_repository`` and
+keeps failing for the signature is skipped and the failure escalated (``_adaptive``); a
+remediation that ``implies_rerun`` beyond the budget of re-runs per hour for one cause is
+escalated instead (``_brake``). The plan also carries the tests to quarantine and each
+decision's learned fix.
+
 Then the run-level plan: caches cleared before the re-run; one ``rerun-failed-jobs`` when every
 failed job is to be re-run, else the first such job alone; a comment on the pull request; one
 escalation issue per failure signature. Steps are keyed by the registry's idempotency key: a key
@@ -29,6 +37,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import GuardConfig
+from .history.flaky import FlakyTest
+from .history.memory import Memory, cause_of, describe_flaky, describe_rate
 from .models import TRANSIENT_CATEGORIES, Diagnosis, Risk
 from .provider import JobInfo, RunInfo
 from .remediations import ADVICE, COMMENT, ESCALATE, REGISTRY, RERUN, JobDecision, PlannedStep, Remedy, names
@@ -60,6 +70,8 @@ class Plan:
     decisions: tuple[JobDecision, ...] = ()
     steps: tuple[PlannedStep, ...] = ()
     notes: tuple[str, ...] = ()
+    #: known flaky tests of this run above the quarantine share (with a memory only)
+    quarantine: tuple[FlakyTest, ...] = ()
 
     @property
     def actions(self) -> list[str]:
@@ -74,6 +86,7 @@ class _Gates:
     run: RunInfo
     config: GuardConfig
     max_retries: int
+    memory: Memory | None = None
 
     @property
     def fork(self) -> bool:
@@ -89,6 +102,8 @@ class _Verdict:
     to: str
     reason: str
     escalate: bool = False
+    #: the memory gate that decided (issue 9), else ""
+    memory: str = ""
 
 
 Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
@@ -187,8 +202,63 @@ def _protected(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict 
     return None
 
 
+# -- the memory's gates (issue 9): each is a no-op without a memory -----------------------------
+
+
+def _known_flaky(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """A test failure whose failing tests are all known flaky is re-run (the gates after it still apply)."""
+    m = g.memory
+    if m is None or d.category != "test_failure" or remedy.mutates_repository or remedy.scope == "nothing":
+        return None
+    if g.config.override(d.strategy).action:  # the user chose this strategy's remediation
+        return None
+    flaky = m.all_flaky(d.failing_tests)
+    if flaky is None:
+        return None
+    return _Verdict(RERUN.name, f"history: every failing test is known flaky ({describe_flaky(flaky)})", memory="flaky")
+
+
+def _adaptive(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """A remediation that keeps failing for this signature is skipped: the failure is escalated at once."""
+    m = g.memory
+    futile = m.futile(d.signature, remedy.name) if m is not None and remedy.mutates_repository else None
+    if futile is None:
+        return None
+    return _Verdict(ESCALATE.name, f"history: {describe_rate(remedy.name, futile)}", escalate=True, memory="adaptive")
+
+
+def _brake(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """The mass-failure brake: no re-run beyond the budget of re-runs per hour for one cause."""
+    m = g.memory
+    if m is None or not remedy.implies_rerun:
+        return None
+    cause = cause_of(d.category, d.signature)
+    if not m.braked(cause):
+        return None
+    budget = m.settings.reruns_per_hour
+    return _Verdict(
+        ESCALATE.name,
+        f"mass-failure brake: {m.reruns_for(cause)} re-runs for {cause} in the last hour, "
+        f"the budget is {budget} per hour",
+        escalate=True,
+        memory="brake",
+    )
+
+
 #: Every gate, in order; each sees the remediation the gates before it left.
-GATES: tuple[Gate, ...] = (_confidence, _precondition, _determinism, _timeout_again, _retries, _risk, _fork, _protected)
+GATES: tuple[Gate, ...] = (
+    _known_flaky,
+    _confidence,
+    _precondition,
+    _determinism,
+    _timeout_again,
+    _retries,
+    _adaptive,
+    _brake,
+    _risk,
+    _fork,
+    _protected,
+)
 
 
 def decide(
@@ -199,6 +269,7 @@ def decide(
     run: RunInfo,
     max_retries: int,
     occurrences: int = 1,
+    memory: Memory | None = None,
 ) -> JobDecision:
     """The remediation for one failed job after every safety gate."""
     override = config.override(diagnosis.strategy)
@@ -208,8 +279,9 @@ def decide(
     if diagnosis.category == "unknown":
         return JobDecision(job, diagnosis, ESCALATE.name, "no known failure pattern matched", escalate=True)
     remedy = REGISTRY.get(chosen)
-    gates = _Gates(run, config, max_retries)
+    gates = _Gates(run, config, max_retries, memory)
     reasons: list[str] = []
+    decided: list[str] = []
     escalate = False
     if remedy is None:  # the catalogue and the config are validated; this is a guard's bug
         remedy = ESCALATE
@@ -220,6 +292,8 @@ def decide(
             remedy = REGISTRY[verdict.to]
             reasons.append(verdict.reason)
             escalate = escalate or verdict.escalate
+            if verdict.memory:
+                decided.append(verdict.memory)
     if not reasons:
         reasons.append(
             f"{diagnosis.strategy} ({diagnosis.category}, confidence {diagnosis.confidence:.2f}, risk {risk.value})"
@@ -231,7 +305,10 @@ def decide(
         reasons.append(f"seen {occurrences} times")
     if risk is Risk.HIGH and config.escalation.on_high_risk:
         escalate = True
-    return JobDecision(job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate)
+    fix = memory.fix_for(diagnosis.signature) if memory is not None else None
+    return JobDecision(
+        job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate, memory=tuple(decided), learned_fix=fix
+    )
 
 
 def plan_run(
@@ -243,8 +320,9 @@ def plan_run(
     pull_request: int | None,
     occurrences: Mapping[str, int] | None = None,
     already_handled: bool = False,
+    memory: Memory | None = None,
 ) -> Plan:
-    """The whole plan for one failed run attempt."""
+    """The whole plan for one failed run attempt (``memory``: what the trail says; None plans without it)."""
     occurrences = occurrences or {}
     decisions = tuple(
         decide(
@@ -254,6 +332,7 @@ def plan_run(
             run=run,
             max_retries=max_retries,
             occurrences=max(occurrences.get(diagnosis.signature, 0) + 1, run.attempt),
+            memory=memory,
         )
         for job, diagnosis in failed
     )
@@ -291,7 +370,27 @@ def plan_run(
         if d.escalate:
             key = ESCALATE.key(run, d.diagnosis)
             add(PlannedStep(ESCALATE, d.reason, key, (d.job.id,), signature=d.diagnosis.signature))
-    return Plan(decisions, tuple(steps), tuple(notes))
+    quarantine: tuple[FlakyTest, ...] = ()
+    if memory is not None:
+        notes.extend(_memory_notes(decisions, memory))
+        quarantine = memory.to_quarantine(t for _, diagnosis in failed for t in diagnosis.failing_tests)
+    return Plan(decisions, tuple(steps), tuple(notes), quarantine)
+
+
+def _memory_notes(decisions: Sequence[JobDecision], memory: Memory) -> list[str]:
+    """What the summary says about the memory's decisions: the brake, once per cause."""
+    notes: list[str] = []
+    for d in decisions:
+        if "brake" in d.memory:
+            cause = cause_of(d.diagnosis.category, d.diagnosis.signature)
+            note = (
+                f"mass-failure brake: the guard re-ran {memory.reruns_for(cause)} runs for {cause} in the last "
+                f"hour, its budget is {memory.settings.reruns_per_hour} re-runs per hour (memory.brake."
+                "reruns_per_hour); no more re-runs for this cause, the failure is escalated instead"
+            )
+            if note not in notes:
+                notes.append(note)
+    return notes
 
 
 def _plan_rerun(

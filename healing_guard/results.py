@@ -16,6 +16,7 @@ from .models import Diagnosis
 from .provider import JobInfo, RunInfo
 
 if TYPE_CHECKING:
+    from .history.flaky import FlakyTest
     from .remediations import JobDecision
 
 
@@ -65,6 +66,8 @@ class GuardResult:
     outcomes: Sequence[Outcome] = ()
     notes: Sequence[str] = ()
     errors: Sequence[str] = ()
+    #: known flaky tests of this run above the quarantine share, from the trail (issue 9)
+    quarantine: Sequence[FlakyTest] = ()
 
     @property
     def primary(self) -> JobResult | None:
@@ -136,3 +139,6 @@ class ResultBuilder:
 
     def error(self, message: str) -> None:
         self._result = replace(self._result, errors=(*self._result.errors, message))
+
+    def quarantine(self, tests: Sequence[FlakyTest]) -> None:
+        self._result = replace(self._result, quarantine=tuple(tests))
