@@ -120,7 +120,7 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
 
 def diagnosis(spec: dict[str, Any]) -> Diagnosis:
     category = spec["category"]
-    secondary = ()
+    secondary: tuple[SecondaryCause, ...] = ()
     if spec.get("secondary"):
         secondary = (SecondaryCause(spec["secondary"], f"{spec['secondary']}-strategy", 9, "error: x"),)
     return Diagnosis(
