@@ -9,4 +9,6 @@ import argparse
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add every history subcommand to the command line's subparsers."""
     # each module adds its own: e.g. ``from . import cli_report; cli_report.register(sub)``
-    del sub
+    from . import cli_memory
+
+    cli_memory.register(sub)
