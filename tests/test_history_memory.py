@@ -269,3 +269,62 @@ def test_memory_typo_is_a_warning_with_a_suggestion(tmp_path: Path, catalogue: C
 def test_invalid_memory_settings_are_errors(tmp_path: Path, catalogue: Catalogue, text: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
         _load(tmp_path, text, catalogue)
+
+
+def test_outcomes_of_a_mass_failure_do_not_teach_the_adaptive_rate() -> None:
+    """Six runs fail with signature O within 50 minutes (an outage: more than the budget of 5) and
+    their re-runs fail too; two lone failures of O on other days were healed by their re-run.
+    Counted as they come, rerun for O healed 2 of 8 (smoothed 30 %, and 0 of 6 during the outage);
+    the outage's six outcomes are left out, so it healed 2 of 2."""
+    trail = []
+    for i in range(6):
+        minute = f"{10 * i:02d}"
+        trail.append(
+            rec(
+                "failure",
+                60 + i,
+                1,
+                f"02T10:{minute}:00",
+                signature="O",
+                category="unknown",
+                action="rerun",
+                result="done",
+            )
+        )
+        trail.append(
+            rec(
+                "outcome",
+                60 + i,
+                2,
+                f"02T10:{minute}:30",
+                previous_attempt=1,
+                signature="O",
+                action="rerun",
+                conclusion="failure",
+                result="not_healed",
+            )
+        )
+    for run, day in ((70, "01"), (71, "03")):
+        trail.append(
+            rec("failure", run, 1, f"{day}T09:00:00", signature="O", category="unknown", action="rerun", result="done")
+        )
+        trail.append(
+            rec(
+                "outcome",
+                run,
+                2,
+                f"{day}T09:20:00",
+                previous_attempt=1,
+                signature="O",
+                action="rerun",
+                conclusion="success",
+                result="healed",
+            )
+        )
+    memory = Memory.from_records(trail, now=NOW, settings=MemoryPolicy())
+    rate = memory.rate("O", "rerun")
+    assert rate is not None and (rate.tries, rate.successes) == (2, 2)
+    # with a budget of 6 the hour is no mass failure: every outcome counts
+    loose = Memory.from_records(trail, now=NOW, settings=MemoryPolicy(reruns_per_hour=6))
+    rate = loose.rate("O", "rerun")
+    assert rate is not None and (rate.tries, rate.successes) == (8, 2)

@@ -4,7 +4,10 @@
   in at least ``min_share`` of its failures; at ``quarantine_share`` or more it is listed for
   quarantine.
 - **Adaptive healing** (``rates``): the smoothed success rate of each remediation per failure
-  signature; after ``min_tries`` outcomes, a rate below ``skip_below`` makes the guard skip it.
+  signature; after ``min_tries`` outcomes, a rate below ``skip_below`` makes the guard skip it. The
+  outcomes of a mass failure (an hour with more failures of one cause than the brake's budget of
+  re-runs: an outage) are left out: that a re-run did not help during an outage says nothing about
+  the remediation, and counting them would stop the guard re-running that failure for good.
 - **Learned fixes**: the latest ``fix`` record of each signature (the commit and its files).
 - **The mass-failure brake**: re-runs the guard started in the last hour, per cause (the category
   for infrastructure and network failures, which many runs share at once; the signature for the
@@ -92,8 +95,10 @@ class Memory:
     def from_records(cls, records: Iterable[TrailRecord], *, now: datetime, settings: MemoryPolicy) -> Memory:
         kept = [r for r in records if r.moment <= now]
         tests = {t.test: t for t in flaky_tests(kept)}
-        by_signature = {(s.value, s.action): s for s in success_rates(kept, by="signature") if s.value}
-        by_strategy = {(s.value, s.action): s for s in success_rates(kept, by="strategy") if s.value}
+        mass = mass_failures(kept, settings.reruns_per_hour)
+        taught = [r for r in kept if r.kind != "outcome" or (r.run_id, r.previous_attempt) not in mass]
+        by_signature = {(s.value, s.action): s for s in success_rates(taught, by="signature") if s.value}
+        by_strategy = {(s.value, s.action): s for s in success_rates(taught, by="strategy") if s.value}
         fixes: dict[str, LearnedFix] = {}
         for r in sorted((r for r in kept if r.kind == "fix" and r.signature and r.fix_sha), key=lambda r: r.moment):
             fixes[r.signature] = LearnedFix(r.signature, r.fix_sha, r.files, r.at)
@@ -160,6 +165,26 @@ class Memory:
     def braked(self, cause: str) -> bool:
         """Whether another re-run for ``cause`` would go beyond the budget of re-runs per hour."""
         return self.reruns_for(cause) >= self.settings.reruns_per_hour
+
+
+def mass_failures(records: Sequence[TrailRecord], budget: int) -> set[tuple[int, int]]:
+    """The (run, attempt) of failures that belong to a mass failure: some hour around them saw more
+    failed runs of their cause than ``budget``."""
+    by_cause: dict[str, list[tuple[datetime, int, int]]] = {}
+    for r in records:
+        if r.kind == "failure":
+            by_cause.setdefault(cause_of(r.category, r.signature), []).append((r.moment, r.run_id, r.attempt))
+    out: set[tuple[int, int]] = set()
+    for failures in by_cause.values():
+        failures.sort()
+        first = 0
+        for last, (moment, _, _) in enumerate(failures):
+            while failures[first][0] < moment - BRAKE_WINDOW:
+                first += 1
+            window = failures[first : last + 1]
+            if len({run for _, run, _ in window}) > budget:
+                out.update((run, attempt) for _, run, attempt in window)
+    return out
 
 
 def _flakiest(t: FlakyTest) -> tuple[float, int, str]:
