@@ -196,3 +196,38 @@ def test_the_learned_fix_is_shown_in_the_comment_and_summary_and_is_inert(gh: Fa
     assert "](" not in outside_code(line) and "@octocat" not in outside_code(line)
     comments = [c["body"] for c in gh.comments.values()]
     assert any("Last fixed by `0123456789ab`" in body for body in comments)
+
+
+def test_the_mass_failure_brake_escalates_and_the_summary_names_it(gh: FakeGitHub, tmp_path: Path) -> None:
+    network = load(FIXTURES / "http-server-error--cmake-fetch.log").text
+    now = datetime.now(timezone.utc)
+    trail = LocalTrail(tmp_path / "state")
+    trail.append(
+        [
+            make_record(
+                "failure",
+                repository="octo-org/octo-repo",
+                run_id=700 + i,
+                attempt=1,
+                job_id=1,
+                category="network",
+                signature=f"other-{i}",
+                action="rerun",
+                result="done",
+                at=(now - timedelta(minutes=5 + 10 * i)).isoformat(timespec="seconds"),
+            )
+            for i in range(5)
+        ]
+    )
+    run = failed_run(gh, network)
+    result = guard(gh, tmp_path, run, trail).run()
+    (job,) = result.results
+    assert job.diagnosis.category == "network"
+    assert job.decision is not None and job.decision.action == "escalate" and job.decision.memory == ("brake",)
+    assert reruns(gh) == []
+    text = summary(result)
+    assert "mass-failure brake" in text and "budget is 5 re-runs per hour" in text
+    # without that history the same failure is re-run
+    second = failed_run(gh, network)
+    result = guard(gh, tmp_path / "again", second, LocalTrail(tmp_path / "empty")).run()
+    assert result.results[0].decision is not None and result.results[0].decision.action == "rerun"
