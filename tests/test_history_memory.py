@@ -14,6 +14,7 @@ from healing_guard.errors import ConfigError
 from healing_guard.history.memory import LearnedFix, Memory, cause_of
 from healing_guard.history.policy import MemoryPolicy
 from healing_guard.history.records import TrailRecord, make_record
+from healing_guard.testids import MAX_TESTS
 
 NOW = datetime(2026, 12, 3, 12, 0, tzinfo=timezone.utc)
 
@@ -176,6 +177,19 @@ def test_flaky_figures(memory: Memory) -> None:
     assert memory.all_flaky(["t1"]) == (t1,)
     assert memory.all_flaky(["t1", "t2"]) is None
     assert memory.all_flaky([]) is None
+    # a list as long as a diagnosis keeps may have been cut: the tests after it are unknown
+    many = [f"m{i}" for i in range(MAX_TESTS)]
+    crowd = Memory.from_records(
+        [
+            rec("failure", 90, 1, "01T00:00:00", failing_tests=many),
+            rec("outcome", 90, 2, "01T00:10:00", failing_tests=many, conclusion="success"),
+            rec("failure", 91, 1, "01T01:00:00", failing_tests=many),
+            rec("outcome", 91, 2, "01T01:10:00", failing_tests=many, conclusion="success"),
+        ],
+        now=NOW,
+        settings=MemoryPolicy(),
+    )
+    assert crowd.all_flaky(many[:-1]) is not None and crowd.all_flaky(many) is None
     # 75 % is below the quarantine share of 80 %; at 70 % it is listed
     assert memory.to_quarantine() == ()
     lower = Memory.from_records(TRAIL, now=NOW, settings=MemoryPolicy(quarantine_share=0.7))

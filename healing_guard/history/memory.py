@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from ..testids import MAX_TESTS
 from .flaky import FlakyTest, flaky_tests, is_known_flaky
 from .policy import MemoryPolicy
 from .rates import SuccessRate, success_rates
@@ -131,8 +132,9 @@ class Memory:
         return [t for t in sorted(self.tests.values(), key=_flakiest) if self.is_known_flaky(t.test)]
 
     def all_flaky(self, tests: Sequence[str]) -> tuple[FlakyTest, ...] | None:
-        """The history of ``tests`` when every one of them is known flaky (None otherwise, or when empty)."""
-        if not tests or not all(self.is_known_flaky(t) for t in tests):
+        """The history of ``tests`` when every one of them is known flaky (None otherwise, when empty, and
+        when the list may have been cut at the most ids a diagnosis keeps: the rest are unknown)."""
+        if not tests or len(tests) >= MAX_TESTS or not all(self.is_known_flaky(t) for t in tests):
             return None
         return tuple(self.tests[t] for t in tests)
 
