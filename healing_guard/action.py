@@ -21,6 +21,7 @@ from typing import IO
 from actions_toolkit.command import Command
 from actions_toolkit.file_command import prepare_key_value_message
 
+from . import config_check
 from .catalogue import load_catalogue
 from .config import load_config
 from .errors import ConfigError, HealingGuardError, SettingsError
@@ -123,16 +124,16 @@ def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) ->
         loaded = load_config(settings.config_path, catalogue=load_catalogue())
         for w in loaded.warnings:
             reporter.warning(
-                str(w.message), file=_relative(w.file, settings.workspace), line=w.line, title="healing-config"
+                config_check.warning_text(w),
+                file=_relative(w.file, settings.workspace),
+                line=w.line,
+                title=config_check.WARNING_TITLE,
             )
         check_strategy(settings.strategy, loaded.catalogue.ids(), loaded.catalogue.retired)
         result = PipelineGuard(settings, loaded=loaded, redactor=edge.redact).run()
-    except ConfigError as exc:
-        message = (
-            f"{exc.text}\n\nThe config file was not applied and the guard did nothing. Fix the file "
-            "(the annotation points at the line), or delete it to run with the defaults."
-        )
-        return die(edge, message, code=1, title="Invalid healing-config", file=exc.file, line=exc.line)
+    except ConfigError as exc:  # the words are config_check's, shared with `healing-guard validate`
+        message = config_check.action_message(exc)
+        return die(edge, message, code=1, title=config_check.INVALID_TITLE, file=exc.file, line=exc.line)
     except SettingsError as exc:
         return die(edge, str(exc), code=1, title=f"{TITLE}: invalid input", mode=settings.mode)
     except HealingGuardError as exc:

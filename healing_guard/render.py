@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Sequence
@@ -55,11 +54,14 @@ def evidence_block(evidence: Sequence[EvidenceLine]) -> Md:
 
 
 def to_json(diagnoses: Sequence[Diagnosis], *, array: bool = False) -> str:
-    """An object for one diagnosis, an array for several; ``array=True`` asks for an array of one."""
-    # every string cleaned (redacted, neutralised) before serialising: never redact JSON text
-    if not array and len(diagnoses) == 1:
-        return json.dumps(clean_data(diagnoses[0].to_dict()), indent=2, ensure_ascii=False)
-    return json.dumps([clean_data(d.to_dict()) for d in diagnoses], indent=2, ensure_ascii=False)
+    """What ``analyze --format json`` prints for these diagnoses (``render_json``), each ``path`` its source.
+
+    An object for one diagnosis, an array for several; ``array=True`` asks for an array of one.
+    """
+    from .batch import Batch, Entry  # render_json builds on this module's advice_text
+    from .render_json import batch_json
+
+    return batch_json(Batch(tuple(Entry(d.source or "<log>", diagnosis=d) for d in diagnoses), single=not array))
 
 
 def to_markdown(diagnoses: Sequence[Diagnosis]) -> str:
@@ -73,6 +75,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def _plain(text: str) -> str:
     """Log text for a terminal: cleaned (redacted, no escapes, no workflow commands), one line."""
     return _CONTROL.sub("?", clean(text).replace("\n", " "))
+
+
+def advice_text(diagnosis: Diagnosis) -> str:
+    """The advice as the text format shows it (and JSON carries it): cleaned, on one line."""
+    return _plain(advice_for(diagnosis))
 
 
 def use_colour(stream: IO[str]) -> bool:
@@ -114,7 +121,7 @@ def to_text(diagnoses: Sequence[Diagnosis], *, colour: bool = False) -> str:
             for s in d.secondary:
                 out.append(f"    line {s.line}: {s.category} ({s.strategy})")
         if d.remediation:
-            out.append(_plain(f"  remediation ({d.remediation.action}): {advice_for(d)}"))
+            out.append(f"  remediation ({_plain(d.remediation.action)}): {advice_text(d)}")
         for w in d.warnings:
             out.append(c(_plain(f"  warning: {w}"), "yellow"))
         out.append("")

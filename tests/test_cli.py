@@ -1,7 +1,8 @@
-"""``healing-guard`` on the command line: formats, exit codes, colour, stdin, archives, --config.
+"""``healing-guard`` on the command line: formats, exit codes, colour, stdin, archives, --config,
+``strategies``, ``--version`` (``validate`` is in test_config_check.py, ``completion`` in test_completion.py).
 
 Exit status: 0 when the analysis ran, 1 when an input could not be read (the readable ones are still
-reported), 2 for usage errors.
+reported) or a config is invalid, 2 for usage errors.
 """
 
 from __future__ import annotations
@@ -12,18 +13,31 @@ import os
 import subprocess
 import sys
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import healing_guard
 from healing_guard import cli, load_catalogue
+from healing_guard.remediations import REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 INPUTS = ROOT / "tests" / "fixtures" / "inputs"
 TS = "2024-05-14T09:12:33.1234567Z "
 KEYS = {
-    "category", "confidence", "risk", "strategy", "params", "evidence", "failed_step", "signature", "secondary",
+    "path",
+    "category",
+    "confidence",
+    "risk",
+    "strategy",
+    "params",
+    "evidence",
+    "failed_step",
+    "signature",
+    "secondary",
+    "remediation",
     "failing_tests",
 }
 
@@ -73,6 +87,7 @@ def test_json_for_one_path_is_one_object_with_the_documented_keys(
     assert code == 0 and err == ""
     assert isinstance(data, dict)
     assert set(data) == KEYS
+    assert data["path"] == str(logs["a"])
     assert data["strategy"] == "python-module-not-found"
     assert data["category"] == "dependency_missing"
     assert data["params"] == {"module": "requests", "exit_code": 2}
@@ -99,18 +114,24 @@ def test_one_bad_path_among_good_ones(
     missing = tmp_path / "missing.log"
     code, data, err = run_json(capsys, str(logs["a"]), str(missing), str(logs["b"]))
     assert code == 1
-    # still an array (several paths were asked for), with the readable logs in order
-    assert [d["params"]["module"] for d in data] == ["requests", "yaml"]
+    # still an array (several paths were asked for), every input in its place
+    assert [d["params"]["module"] for d in (data[0], data[2])] == ["requests", "yaml"]
+    assert data[1] == {"path": str(missing), "error": "no such file"}
+    assert [d["path"] for d in data] == [str(logs["a"]), str(missing), str(logs["b"])]
     assert "missing.log: no such file" in err
 
 
 def test_json_shape_follows_the_request_not_the_failures(
     capsys: pytest.CaptureFixture[str], logs: dict[str, Path], tmp_path: Path
 ) -> None:
-    # two paths asked for, one unreadable: still an array (of one), so scripts can rely on the shape
+    # two paths asked for, one unreadable: still an array, so scripts can rely on the shape
     code, data, _ = run_json(capsys, str(tmp_path / "gone.log"), str(logs["b"]))
     assert code == 1
-    assert isinstance(data, list) and [d["params"]["module"] for d in data] == ["yaml"]
+    assert isinstance(data, list) and [set(d) for d in data] == [{"path", "error"}, KEYS]
+    assert data[1]["params"]["module"] == "yaml"
+    # one path asked for and unreadable: the error object alone, where the diagnosis would be
+    code, data, _ = run_json(capsys, str(tmp_path / "gone.log"))
+    assert (code, data) == (1, {"path": str(tmp_path / "gone.log"), "error": "no such file"})
 
 
 def test_unreadable_member_of_an_archive_does_not_hide_the_others(
@@ -124,10 +145,16 @@ def test_unreadable_member_of_an_archive_does_not_hide_the_others(
         archive.writestr("4_docs.txt", module_log("sphinx"))
     code, data, err = run_json(capsys, str(path))
     assert code == 1
-    assert [(d["params"]["module"], d["failed_step"]) for d in data] == [
+    # one object per log of the archive, in the archive's job order, each with archive!member
+    assert [d["path"] for d in data] == [
+        f"{path}!{n}" for n in ("1_build.txt", "2_test.txt", "3_lint.txt", "4_docs.txt")
+    ]
+    assert [(d["params"]["module"], d["failed_step"]) for d in (data[1], data[3])] == [
         ("yaml", "test / Run pytest -q"),
         ("sphinx", "docs / Run pytest -q"),
     ]
+    assert data[0]["error"] == "the log is empty; there is nothing to diagnose"
+    assert data[2]["error"].startswith("this looks like a binary file")
     assert "1_build.txt: the log is empty" in err
     assert "3_lint.txt: this looks like a binary file" in err
 
@@ -270,7 +297,8 @@ def test_stdin_given_twice(capsys: pytest.CaptureFixture[str], monkeypatch: pyte
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(module_log("requests").encode())))
     code, result, err = run_json(capsys, "-", "-")
     assert code == 1
-    assert [d["params"]["module"] for d in result] == ["requests"]
+    assert result[0]["params"]["module"] == "requests" and result[0]["path"] == "-"
+    assert result[1] == {"path": "-", "error": "standard input was already read (is '-' given twice?)"}
     assert "standard input was already read" in err and "Traceback" not in err
 
 
@@ -335,10 +363,16 @@ def test_log_text_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str], 
 def test_strategies_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "strategies")
     assert code == 0
-    listed = [line.split()[0] for line in out.splitlines() if line.strip()]
-    assert sorted(listed) == sorted(load_catalogue().ids())
-    row = next(line for line in out.splitlines() if line.startswith("python-module-not-found "))
-    assert row.split()[1:] == ["dependency_missing", "low", "fix-pr"]
+    header, *lines = out.splitlines()
+    assert header.split() == ["ID", "CATEGORY", "RISK", "ACTION", "ENABLED", "SOURCE"]
+    listed = [line.split()[0] for line in lines]
+    assert listed == load_catalogue().ids()
+    row = next(line for line in lines if line.startswith("python-module-not-found "))
+    assert row.split()[1:] == ["dependency_missing", "low", "fix-pr", "yes", "built-in"]
+    # aligned: every column starts where its header does
+    starts = [header.index(h) for h in header.split()]
+    for line in lines:
+        assert all(line[i - 2 : i] == "  " and line[i] != " " for i in starts[1:]), line
 
 
 def test_strategies_markdown(capsys: pytest.CaptureFixture[str]) -> None:
@@ -423,3 +457,205 @@ def test_hostile_config_files_are_one_error_line(
     code, out, err = run(capsys, "analyze", "--config", str(path), str(logs["a"]))
     assert (code, out) == (1, "")
     assert err.startswith(f"healing-guard: error: {path}") and message in err and "Traceback" not in err
+
+
+# --- analyze --format json: the remediation and its advice ------------------------------------------------
+
+
+def test_json_carries_the_remediation_and_the_advice_of_the_text_format(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path]
+) -> None:
+    code, data, _ = run_json(capsys, str(logs["b"]))
+    assert code == 0
+    remediation = data["remediation"]
+    assert list(remediation) == ["action", "risk", "summary", "mutates_repository", "advice"]
+    assert remediation["action"] == "fix-pr" and remediation["risk"] == data["risk"] == "low"
+    assert remediation["summary"] == REGISTRY["fix-pr"].summary and remediation["mutates_repository"] is True
+    # the advice is the strategy's template rendered with the log's facts, as the text format shows it
+    assert "`PyYAML` (imported as `yaml`)" in remediation["advice"]
+    _, text, _ = run(capsys, "analyze", str(logs["b"]))
+    assert f"  remediation (fix-pr): {remediation['advice']}\n" in text
+
+
+HOSTILE_CONFIG = """\
+version: 1
+custom_strategies:
+  - id: boom
+    name: Boom in the log
+    category: test_failure
+    patterns: ['^BOOM: (?P<what>.+)$']
+    risk: low
+    remediation:
+      action: comment
+      description: "Look at {{ what }} first."
+"""
+
+
+def test_advice_built_from_hostile_log_text_is_sanitised(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    # the log chooses the text substituted into the advice: an escape, a workflow command, a secret
+    secret = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"
+    log = tmp_path / "boom.log"
+    log.write_text(
+        f"{TS}##[group]Run make test\n{TS}##[endgroup]\n"
+        f"{TS}BOOM: \x1b]0;owned\x07 ##[error]forged ::set-env name=X::1 {secret}\n"
+        f"{TS}##[error]Process completed with exit code 1.\n",
+        "utf-8",
+    )
+    config = tmp_path / "healing-config.yml"
+    config.write_text(HOSTILE_CONFIG, "utf-8")
+    code, data, _ = run_json(capsys, str(log), "--config", str(config))
+    assert code == 0 and data["strategy"] == "boom"
+    advice = data["remediation"]["advice"]
+    assert advice.startswith("Look at ") and advice.endswith(" first.")
+    assert "\x1b" not in advice and "\x07" not in advice and "owned" not in advice
+    assert "##[" not in advice and secret not in advice and "***" in advice
+    assert "\n" not in advice
+    _, text, _ = run(capsys, "analyze", str(log), "--config", str(config))
+    assert f"  remediation (comment): {advice}\n" in text
+
+
+def test_json_for_one_log_of_an_archive_is_still_an_array(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "logs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("build/1_Set up job.txt", f"{TS}Runner version 2.317.0\n")
+        archive.writestr("build/2_Run pytest.txt", module_log("yaml"))
+    code, data, _ = run_json(capsys, str(path))
+    assert code == 0
+    assert isinstance(data, list)
+    assert [d["path"] for d in data][-1] == f"{path}!build/2_Run pytest.txt"
+
+
+def test_paths_keep_the_spelling_given(
+    capsys: pytest.CaptureFixture[str], logs: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(logs["a"].parent)
+    code, data, _ = run_json(capsys, "./a.log", "b.log")
+    assert code == 0
+    assert [d["path"] for d in data] == ["./a.log", "b.log"]
+
+
+# --- strategies --format json ----------------------------------------------------------------------------
+
+STRATEGY_KEYS = ["id", "name", "category", "risk", "action", "enabled", "patterns", "description", "advice", "source"]
+
+
+def test_strategies_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "strategies", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    catalogue = load_catalogue()
+    assert [d["id"] for d in data] == catalogue.ids()
+    assert all(list(d) == STRATEGY_KEYS for d in data)
+    assert {d["source"] for d in data} == {"built-in"}
+    row = next(d for d in data if d["id"] == "python-module-not-found")
+    strategy = catalogue.get("python-module-not-found")
+    assert (row["category"], row["risk"], row["action"], row["enabled"]) == (
+        "dependency_missing",
+        "low",
+        "fix-pr",
+        True,
+    )
+    assert row["patterns"] == len(strategy.patterns) > 0
+    assert "{{ module" in row["advice"] and "\n" not in row["description"]
+
+
+def test_strategies_with_a_config(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "healing-config.yml"
+    config.write_text(
+        HOSTILE_CONFIG + "strategies:\n  python-module-not-found:\n    enabled: false\n    action: comment\n", "utf-8"
+    )
+    code, out, _ = run(capsys, "strategies", "--format", "json", "--config", str(config))
+    assert code == 0
+    data = {d["id"]: d for d in json.loads(out)}
+    assert data["boom"]["source"] == "config" and data["boom"]["patterns"] == 1
+    assert data["boom"]["advice"] == "Look at {{ what }} first."
+    changed = data["python-module-not-found"]
+    assert (changed["source"], changed["enabled"], changed["action"]) == ("built-in", False, "comment")
+    _, text, _ = run(capsys, "strategies", "--config", str(config))
+    assert "boom" in text and text.splitlines()[1].split() == [
+        "boom",
+        "test_failure",
+        "low",
+        "comment",
+        "yes",
+        "config",
+    ]
+    row = next(line for line in text.splitlines() if line.startswith("python-module-not-found "))
+    assert row.split()[3:] == ["comment", "no", "built-in"]
+
+
+def test_strategies_with_an_invalid_config_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
+    config = ROOT / "tests" / "fixtures" / "config" / "invalid-enum.yml"
+    code, out, err = run(capsys, "strategies", "--config", str(config))
+    assert (code, out) == (1, "")
+    assert err.startswith(f"healing-guard: error: {config}:")
+
+
+# --- --version, usage errors -------------------------------------------------------------------------------
+
+
+def test_version_is_the_package_version(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--version"])
+    assert info.value.code == 0
+    try:
+        expected = metadata.version(cli.DISTRIBUTION)
+    except metadata.PackageNotFoundError:  # pragma: no cover - run from a checkout that is not installed
+        expected = healing_guard.__version__
+    assert capsys.readouterr().out == f"healing-guard {expected}\n"
+
+    def not_installed(name: str) -> str:
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    assert cli.package_version() == healing_guard.__version__
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["strategies", "--format", "yaml"], "argument --format: invalid choice: 'yaml'"),
+        (["analyze", "x.log", "--format", "csv"], "argument --format: invalid choice: 'csv'"),
+        (["completion", "tcsh"], "invalid choice: 'tcsh'"),
+        (["validate", "extra"], "unrecognized arguments: extra"),
+    ],
+    ids=["strategies-format", "analyze-format", "completion-shell", "validate-extra"],
+)
+def test_usage_errors_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(argv)
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    (line,) = [x for x in err.splitlines() if x.startswith("healing-guard: error: ")]
+    assert message in line
+
+
+# --- the commands as a user runs them (python -m healing_guard) --------------------------------------------
+
+
+def test_module_validate_strategies_and_version(tmp_path: Path) -> None:
+    good = module_run("validate", "--config", str(ROOT / "examples" / "healing-config.yml"))
+    assert good.returncode == 0 and b": valid\n" in good.stdout, good.stderr
+    bad = tmp_path / "healing-config.yml"
+    bad.write_text("max_risk: extreme\n", "utf-8")
+    proc = module_run("validate", "--config", str(bad))
+    assert proc.returncode == 1
+    assert proc.stderr.decode() == (
+        f'healing-guard: error: {bad}:1: max_risk: must be one of low, medium, high, got "extreme"\n'
+    )
+    listed = module_run("strategies", "--format", "json")
+    assert listed.returncode == 0 and [d["id"] for d in json.loads(listed.stdout)] == load_catalogue().ids()
+    version = module_run("--version")
+    assert version.returncode == 0 and version.stdout.decode() == f"healing-guard {cli.package_version()}\n"
+    assert module_run("strategies", "--format", "yaml").returncode == 2
+
+
+def test_module_analyze_error_objects_in_place(logs: dict[str, Path], tmp_path: Path) -> None:
+    proc = module_run("analyze", "--format", "json", str(logs["a"]), str(tmp_path / "gone.log"), str(logs["c"]))
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert [d.get("error") for d in data] == [None, "no such file", None]
+    assert [d["path"] for d in data] == [str(logs["a"]), str(tmp_path / "gone.log"), str(logs["c"])]
+    assert proc.stderr.decode() == f"healing-guard: error: {tmp_path / 'gone.log'}: no such file\n"

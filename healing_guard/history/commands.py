@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
-def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(sub: argparse._SubParsersAction[Any]) -> None:
     """Add every history subcommand to the command line's subparsers."""
     # each module adds its own: e.g. ``from . import cli_report; cli_report.register(sub)``
-    from . import cli_memory
+    from . import cli_memory, cli_report
 
-    cli_memory.register(sub)
+    cli_report.register(sub)  # stats, trends, report (wt-report)
+    cli_memory.register(sub)  # flaky, fixes (wt-memory)

@@ -1,0 +1,199 @@
+"""Shell completion scripts for ``healing-guard``, generated from its argparse parser.
+
+``healing-guard completion bash|zsh|fish`` prints a script that completes the commands, their
+options, the values of options with fixed choices (``--format json``) and file names where a
+command takes a file. The scripts are written from the parser itself, so a new command or option
+is completed without touching this module; no completion library is needed for a parser this
+small (shtab would do the same from the same parser, as one more dependency of the image).
+
+- bash: ``source <(healing-guard completion bash)``, or save it as
+  ``~/.local/share/bash-completion/completions/healing-guard``;
+- zsh: ``eval "$(healing-guard completion zsh)"`` in ``~/.zshrc`` after ``compinit`` (the bash
+  function, run through zsh's ``bashcompinit``);
+- fish: ``healing-guard completion fish > ~/.config/fish/completions/healing-guard.fish``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+SHELLS = ("bash", "zsh", "fish")
+_FUNCTION = "_healing_guard"
+_WORD = re.compile(r"^[A-Za-z0-9_.:/=+-]+$")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a command: its spellings, and what its value is (if it takes one)."""
+
+    flags: tuple[str, ...]
+    help: str
+    takes_value: bool
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its options, and what its positional arguments are."""
+
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    #: the fixed words a positional argument takes (``completion bash``), else ()
+    words: tuple[str, ...] = ()
+    #: a positional argument is a file (``analyze PATH``)
+    files: bool = False
+
+
+def _choices(action: argparse.Action) -> tuple[str, ...]:
+    return tuple(str(c) for c in action.choices) if action.choices is not None else ()
+
+
+def _options(parser: argparse.ArgumentParser) -> tuple[Option, ...]:
+    out = []
+    for action in parser._actions:
+        if action.option_strings:
+            out.append(Option(tuple(action.option_strings), action.help or "", action.nargs != 0, _choices(action)))
+    return tuple(out)
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> argparse._SubParsersAction[argparse.ArgumentParser]:
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise ValueError("the parser has no subcommands")
+
+
+def commands(parser: argparse.ArgumentParser) -> tuple[tuple[Option, ...], tuple[Command, ...]]:
+    """The top-level options and every subcommand of ``parser``."""
+    sub = _subparsers(parser)
+    helps = {a.dest: a.help or "" for a in sub._choices_actions}
+    out = []
+    for name, child in sub.choices.items():
+        positionals = [a for a in child._actions if not a.option_strings]
+        words = tuple(w for a in positionals for w in _choices(a))
+        files = any(a.choices is None for a in positionals)
+        out.append(Command(name, helps.get(name, ""), _options(child), words, files))
+    return _options(parser), tuple(out)
+
+
+def _words(items: Iterator[str] | tuple[str, ...] | list[str]) -> str:
+    words = list(items)
+    for w in words:  # every word goes into a script unquoted: only plain words can be completed
+        if not _WORD.match(w):
+            raise ValueError(f"cannot complete {w!r}: not a plain word")
+    return " ".join(words)
+
+
+def _flags(options: tuple[Option, ...]) -> Iterator[str]:
+    for o in options:
+        yield from o.flags
+
+
+def bash(parser: argparse.ArgumentParser) -> str:
+    """A bash completion function for ``parser``, registered for its ``prog``."""
+    top, cmds = commands(parser)
+    prog = parser.prog
+    cases = []
+    for c in cmds:
+        values = [
+            f'            {"|".join(o.flags)}) COMPREPLY=($(compgen -W "{_words(o.choices)}" -- "$cur")); return ;;'
+            if o.choices
+            else f'            {"|".join(o.flags)}) COMPREPLY=($(compgen -f -- "$cur")); return ;;'
+            for o in c.options
+            if o.takes_value
+        ]
+        value_case = ['        case "$prev" in', *values, "        esac"] if values else []
+        positional = (
+            f'COMPREPLY=($(compgen -W "{_words(c.words)}" -- "$cur"))'
+            if c.words
+            else ('COMPREPLY=($(compgen -f -- "$cur"))' if c.files else "COMPREPLY=()")
+        )
+        cases += [
+            f"    {c.name})",
+            *value_case,
+            '        if [[ "$cur" == -* ]]; then',
+            f'            COMPREPLY=($(compgen -W "{_words(_flags(c.options))}" -- "$cur"))',
+            "        else",
+            f"            {positional}",
+            "        fi",
+            "        ;;",
+        ]
+    top_words = _words([*(c.name for c in cmds), *_flags(top)])
+    lines = [
+        f"# {prog} completion for bash (generated by `{prog} completion bash`)",
+        f"{_FUNCTION}() {{",
+        "    local cur prev cmd i",
+        '    cur="${COMP_WORDS[COMP_CWORD]}"',
+        '    prev="${COMP_WORDS[COMP_CWORD-1]}"',
+        '    cmd=""',
+        "    for ((i = 1; i < COMP_CWORD; i++)); do",
+        '        case "${COMP_WORDS[i]}" in',
+        "            -*) ;;",
+        '            *) cmd="${COMP_WORDS[i]}"; break ;;',
+        "        esac",
+        "    done",
+        '    case "$cmd" in',
+        '    "")',
+        f'        COMPREPLY=($(compgen -W "{top_words}" -- "$cur"))',
+        "        ;;",
+        *cases,
+        "    esac",
+        "}",
+        f"complete -o filenames -F {_FUNCTION} {prog}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def zsh(parser: argparse.ArgumentParser) -> str:
+    """The bash function run by zsh's ``bashcompinit``: one definition of the completion for both."""
+    return (
+        f"# {parser.prog} completion for zsh (generated by `{parser.prog} completion zsh`);\n"
+        f'# use it with: eval "$({parser.prog} completion zsh)" after compinit in ~/.zshrc\n'
+        "autoload -U +X bashcompinit && bashcompinit\n" + bash(parser)
+    )
+
+
+def _fish_quote(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fish_option(prog: str, condition: str, option: Option) -> str:
+    parts = [f"complete -c {prog} -n {_fish_quote(condition)}"]
+    for flag in option.flags:
+        parts.append(f"-l {flag[2:]}" if flag.startswith("--") else f"-s {flag[1:]}")
+    if option.choices:
+        parts.append(f"-x -a {_fish_quote(_words(option.choices))}")
+    elif option.takes_value:
+        parts.append("-r -F")
+    if option.help:
+        parts.append(f"-d {_fish_quote(option.help)}")
+    return " ".join(parts)
+
+
+def fish(parser: argparse.ArgumentParser) -> str:
+    """``complete`` lines for fish."""
+    top, cmds = commands(parser)
+    prog = parser.prog
+    names = _words([c.name for c in cmds])
+    lines = [f"# {prog} completion for fish (generated by `{prog} completion fish`)", f"complete -c {prog} -f"]
+    first = f"not __fish_seen_subcommand_from {names}"
+    for c in cmds:
+        lines.append(f"complete -c {prog} -n {_fish_quote(first)} -a {c.name} -d {_fish_quote(c.help)}")
+    lines += [_fish_option(prog, first, o) for o in top]
+    for c in cmds:
+        seen = f"__fish_seen_subcommand_from {c.name}"
+        lines += [_fish_option(prog, seen, o) for o in c.options]
+        if c.words:
+            lines.append(f"complete -c {prog} -n {_fish_quote(seen)} -a {_fish_quote(_words(c.words))}")
+        elif c.files:
+            lines.append(f"complete -c {prog} -n {_fish_quote(seen)} -F")
+    return "\n".join(lines) + "\n"
+
+
+def script(shell: str, parser: argparse.ArgumentParser) -> str:
+    """The completion script for ``shell`` (one of :data:`SHELLS`)."""
+    return {"bash": bash, "zsh": zsh, "fish": fish}[shell](parser)
