@@ -20,6 +20,7 @@ from .rootline import Candidate, StepView, rank, split_step
 from .scanner import Hit, Scanner, ScanResult, StrategyHits, is_noise_step
 from .signals import StrategyVote, Verdict, VocabLike, combine
 from .signature import signature
+from .testids import failing_tests
 from .toolsignal import ToolSignal, finding_pattern, from_command
 from .vocab import VocabModel
 
@@ -209,6 +210,7 @@ class Classifier:
             remediation=remediation,
             source=scan.name,
             warnings=warnings,
+            failing_tests=_failing_tests(scan, reading, verdict.category),
         )
 
     def _params(self, best: _Candidate, scan: ScanResult) -> dict[str, object]:
@@ -333,6 +335,18 @@ def _general_params(params: dict[str, object], reading: _Reading) -> None:
                     break
         if tests:
             params["tests"] = tests
+
+
+#: the categories whose diagnosis names the failing tests (a test that times out is one too)
+TEST_CATEGORIES = frozenset({"test_failure", "timeout"})
+
+
+def _failing_tests(scan: ScanResult, reading: _Reading, category: str) -> tuple[str, ...]:
+    """The failing tests the failing step's text names (its window, or a plain log's tail)."""
+    if category not in TEST_CATEGORIES:
+        return ()
+    lines = reading.view.output if reading.view is not None else scan.tail
+    return failing_tests(e.text for e in lines)
 
 
 def _tag(e: EvidenceLine, layer: str) -> EvidenceLine:

@@ -32,6 +32,7 @@ import yaml
 from .catalogue import Catalogue, parse_strategy
 from .errors import CatalogueError, ConfigError
 from .files import read_at_most, special_kind
+from .history.policy import MemoryPolicy
 from .models import ACTIONS, Risk, Strategy
 from .policies import ApprovalPolicy, Channel, IncidentPolicy, approvals_policy, incident_policy, notification_channels
 
@@ -151,6 +152,8 @@ class GuardConfig:
     approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
     notifications: tuple[Channel, ...] = ()
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
+    #: ``memory``: flaky tests, adaptive healing and the mass-failure brake (issue 9)
+    memory: MemoryPolicy = field(default_factory=MemoryPolicy)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -747,6 +750,7 @@ class _Builder:
             approvals=approvals_policy(d.get("approvals")),
             notifications=notification_channels(d.get("notifications")),
             incidents=incident_policy(d.get("incidents")),
+            memory=self._memory(d.get("memory") or {}),
         )
         if self.problems:
             return config, self.catalogue
@@ -789,6 +793,29 @@ class _Builder:
                     f"({retry.max_backoff_seconds}), got {retry.backoff_seconds}; raise that too",
                 )
         return retry
+
+    # -- memory (issue 9) ---------------------------------------------------------------------
+
+    def _memory(self, m: Mapping[str, Any]) -> MemoryPolicy:
+        dflt = MemoryPolicy()
+        flaky = m.get("flaky") or {}
+        adaptive = m.get("adaptive") or {}
+        brake = m.get("brake") or {}
+        policy = MemoryPolicy(
+            min_flakes=int(flaky.get("min_flakes", dflt.min_flakes)),
+            min_share=float(flaky.get("min_share", dflt.min_share)),
+            quarantine_share=float(flaky.get("quarantine_share", dflt.quarantine_share)),
+            min_tries=int(adaptive.get("min_tries", dflt.min_tries)),
+            skip_below=float(adaptive.get("skip_below", dflt.skip_below)),
+            reruns_per_hour=int(brake.get("reruns_per_hour", dflt.reruns_per_hour)),
+        )
+        if policy.quarantine_share < policy.min_share:
+            self.problem(
+                ("memory", "flaky", "quarantine_share" if "quarantine_share" in flaky else "min_share"),
+                f"memory.flaky.quarantine_share ({policy.quarantine_share}) must be at least "
+                f"memory.flaky.min_share ({policy.min_share})",
+            )
+        return policy
 
     def _overrides(self, raw: Mapping[str, Any], custom_ids: set[str]) -> dict[str, StrategyOverride]:
         known = set(self.catalogue.ids()) | custom_ids

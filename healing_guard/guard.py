@@ -10,6 +10,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .catalogue import Catalogue, load_catalogue
@@ -17,7 +18,10 @@ from .classify import Classifier
 from .config import GuardConfig, LoadedConfig, load_config
 from .errors import HealingGuardError, SettingsError
 from .executor import Executor
+from .history.github_trail import GitHubTrail
+from .history.memory import Memory
 from .history.remember import remember
+from .history.store import Trail
 from .logsource import LogInput, expand
 from .markers import issue_marker, occurrences_before
 from .models import Diagnosis, Remediation
@@ -30,8 +34,7 @@ from .settings import Settings
 from .signature import signature
 
 FAILED = ("failure", "timed_out")
-
-
+#: how far back the memory reads the trail (the trail's default retention)
 def restrict(catalogue: Catalogue, strategy: str) -> Catalogue:
     """The catalogue the ``strategy`` input asks for: all of it, or one strategy and the catch-alls."""
     if strategy in ("", "auto-detect", "auto"):
@@ -55,6 +58,7 @@ class PipelineGuard:
         loaded: LoadedConfig | None = None,
         sleep: Callable[[float], None] = time.sleep,
         redactor: Redactor | None = None,
+        trail: Trail | None = None,
     ) -> None:
         self.settings = settings
         self.loaded = loaded or load_config(settings.config_path, catalogue=load_catalogue())
@@ -66,6 +70,7 @@ class PipelineGuard:
         self.dry_run = settings.dry_run or self.config.dry_run
         self.max_retries = min(settings.max_retries, self.config.retry.max_retries)
         self._integrations: Integrations | None = None
+        self.trail = trail
 
     @property
     def provider(self) -> Provider:
@@ -162,7 +167,6 @@ class PipelineGuard:
         )
         out.note(*notes)
 
-
     # -- issue 10: approved plans, integrations, incidents resolved on green ----------------------
 
     @property
@@ -234,14 +238,44 @@ class PipelineGuard:
             occurrences=occurrences,
             already_handled=already,
             approved=approved is not None,
+            memory=self._memory(out),
         )
         out.decide(list(plan.decisions))
         out.note(*plan.notes)
+        if plan.quarantine:
+            out.quarantine(plan.quarantine)
         steps = plan.steps if approved is None else tuple(s for s in plan.steps if s.key in approved)
         executor = Executor(
             self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run, self.integrations
         )
         executor.execute(steps)
+
+    # -- memory (issue 9): what the trail says, read once per run ------------------------------
+
+    def _memory(self, out: ResultBuilder) -> Memory | None:
+        """The memory of the trail, or None (no trail; or it could not be read: a note, and the guard
+        plans as without one)."""
+        trail = self.trail
+        if trail is None and self.config.history.enabled:  # the repository's own trail
+            history = self.config.history
+            trail = GitHubTrail(self.provider, branch=history.branch, retention_days=history.retention_days)
+        if trail is None:
+            return None
+        now = self.now()
+        try:
+            read = trail.read(since=now - timedelta(days=self.config.history.retention_days))
+        except Exception as exc:  # the healing goes on without history
+            out.note(f"the trail could not be read, so the guard planned without its memory ({_describe(exc)})")
+            return None
+        if read.corrupt:
+            out.note(f"the trail has {read.corrupt} corrupt record(s), skipped: {'; '.join(read.warnings[:3])}")
+        return Memory.from_records(read.records, now=now, settings=self.config.memory)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(timezone.utc)
+
+    # -- end of memory -------------------------------------------------------------------------
 
     def _diagnose_job(self, out: ResultBuilder, job: JobInfo, tmp: Path) -> JobResult:
         try:

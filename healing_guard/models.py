@@ -138,6 +138,8 @@ class Diagnosis:
     remediation: Remediation | None = None
     source: str = ""
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: the failing tests the failing step names (test failures and timeouts; see ``testids``)
+    failing_tests: tuple[str, ...] = ()
 
     @property
     def root_line(self) -> EvidenceLine | None:
@@ -155,4 +157,5 @@ class Diagnosis:
             "failed_step": self.failed_step,
             "signature": self.signature,
             "secondary": [s.to_dict() for s in self.secondary],
+            "failing_tests": list(self.failing_tests),
         }

@@ -19,6 +19,14 @@ it, never by its name:
    strategy's risk, one level up on a protected branch where it is allowed, high when it
    ``touches`` a protected path) becomes ``approval``: the plan is posted and waits for a person.
 
+With a ``Memory`` of the trail (issue 9; without one, nothing below applies), three gates more:
+a test failure whose failing tests are all known flaky is re-run (``_known_flaky``, first, so
+every gate above still applies to that re-run); a remediation that ``mutates_repository`` and
+keeps failing for the signature is skipped and the failure escalated (``_adaptive``); a
+remediation that ``implies_rerun`` beyond the budget of re-runs per hour for one cause is
+escalated instead (``_brake``). The plan also carries the tests to quarantine and each
+decision's learned fix.
+
 Then the run-level plan: caches cleared before the re-run; one ``rerun-failed-jobs`` when every
 failed job is to be re-run, else the first such job alone; a comment on the pull request; one
 escalation issue per failure signature. Steps are keyed by the registry's idempotency key: a key
@@ -32,6 +40,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from .config import GuardConfig
+from .history.flaky import FlakyTest
+from .history.memory import Memory, cause_of, describe_flaky, describe_rate
 from .models import TRANSIENT_CATEGORIES, Diagnosis, Risk
 from .policies import higher
 from .provider import JobInfo, RunInfo
@@ -77,6 +87,8 @@ class Plan:
     decisions: tuple[JobDecision, ...] = ()
     steps: tuple[PlannedStep, ...] = ()
     notes: tuple[str, ...] = ()
+    #: known flaky tests of this run above the quarantine share (with a memory only)
+    quarantine: tuple[FlakyTest, ...] = ()
 
     @property
     def actions(self) -> list[str]:
@@ -93,6 +105,7 @@ class _Gates:
     max_retries: int
     #: a person approved this run attempt's plan (approval mode): the approval gate is passed
     approved: bool = False
+    memory: Memory | None = None
 
     @property
     def fork(self) -> bool:
@@ -109,6 +122,8 @@ class _Verdict:
     reason: str
     escalate: bool = False
     pending: str = ""
+    #: the memory gate that decided (issue 9), else ""
+    memory: str = ""
 
 
 Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
@@ -235,13 +250,59 @@ def _approval(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict |
     return None
 
 
+# -- the memory's gates (issue 9): each is a no-op without a memory -----------------------------
+
+
+def _known_flaky(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """A test failure whose failing tests are all known flaky is re-run (the gates after it still apply)."""
+    m = g.memory
+    if m is None or d.category != "test_failure" or remedy.mutates_repository or remedy.scope == "nothing":
+        return None
+    if g.config.override(d.strategy).action:  # the user chose this strategy's remediation
+        return None
+    flaky = m.all_flaky(d.failing_tests)
+    if flaky is None:
+        return None
+    return _Verdict(RERUN.name, f"history: every failing test is known flaky ({describe_flaky(flaky)})", memory="flaky")
+
+
+def _adaptive(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """A remediation that keeps failing for this signature is skipped: the failure is escalated at once."""
+    m = g.memory
+    futile = m.futile(d.signature, remedy.name) if m is not None and remedy.mutates_repository else None
+    if futile is None:
+        return None
+    return _Verdict(ESCALATE.name, f"history: {describe_rate(remedy.name, futile)}", escalate=True, memory="adaptive")
+
+
+def _brake(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """The mass-failure brake: no re-run beyond the budget of re-runs per hour for one cause."""
+    m = g.memory
+    if m is None or not remedy.implies_rerun:
+        return None
+    cause = cause_of(d.category, d.signature)
+    if not m.braked(cause):
+        return None
+    budget = m.settings.reruns_per_hour
+    return _Verdict(
+        ESCALATE.name,
+        f"mass-failure brake: {m.reruns_for(cause)} re-runs for {cause} in the last hour, "
+        f"the budget is {budget} per hour",
+        escalate=True,
+        memory="brake",
+    )
+
+
 #: Every gate, in order; each sees the remediation the gates before it left.
 GATES: tuple[Gate, ...] = (
+    _known_flaky,
     _confidence,
     _precondition,
     _determinism,
     _timeout_again,
     _retries,
+    _adaptive,
+    _brake,
     _risk,
     _fork,
     _protected,
@@ -258,6 +319,7 @@ def decide(
     max_retries: int,
     occurrences: int = 1,
     approved: bool = False,
+    memory: Memory | None = None,
 ) -> JobDecision:
     """The remediation for one failed job after every safety gate."""
     override = config.override(diagnosis.strategy)
@@ -271,8 +333,9 @@ def decide(
     if diagnosis.category == "unknown":
         return JobDecision(job, diagnosis, ESCALATE.name, "no known failure pattern matched", escalate=True)
     remedy = REGISTRY.get(chosen)
-    gates = _Gates(run, config, max_retries, approved)
+    gates = _Gates(run, config, max_retries, approved=approved, memory=memory)
     reasons: list[str] = []
+    decided: list[str] = []
     escalate = False
     pending = ""
     if remedy is None:  # the catalogue and the config are validated; this is a guard's bug
@@ -285,6 +348,8 @@ def decide(
             reasons.append(verdict.reason)
             escalate = escalate or verdict.escalate
             pending = verdict.pending or pending
+            if verdict.memory:
+                decided.append(verdict.memory)
     if forced and not approved and remedy is not APPROVAL:
         pending, remedy = remedy.name, APPROVAL
         reasons.append(f"the config asks for approval of {pending} for {diagnosis.strategy}")
@@ -301,8 +366,17 @@ def decide(
         escalate = True
     acted = REGISTRY[pending] if pending else remedy
     final_risk = effective_risk(acted, diagnosis, risk, gates)[0]
+    fix = memory.fix_for(diagnosis.signature) if memory is not None else None
     return JobDecision(
-        job, diagnosis, remedy.name, "; ".join(reasons), escalate=escalate, risk=final_risk.value, pending=pending
+        job,
+        diagnosis,
+        remedy.name,
+        "; ".join(reasons),
+        escalate=escalate,
+        risk=final_risk.value,
+        pending=pending,
+        memory=tuple(decided),
+        learned_fix=fix,
     )
 
 
@@ -316,8 +390,10 @@ def plan_run(
     occurrences: Mapping[str, int] | None = None,
     already_handled: bool = False,
     approved: bool = False,
+    memory: Memory | None = None,
 ) -> Plan:
-    """The whole plan for one failed run attempt (``approved``: a person approved it)."""
+    """The whole plan for one failed run attempt (``approved``: a person approved it; ``memory``: what
+    the trail says, None plans without it)."""
     occurrences = occurrences or {}
     counts = {d.signature: max(occurrences.get(d.signature, 0) + 1, run.attempt) for _, d in failed}
     decisions = tuple(
@@ -329,6 +405,7 @@ def plan_run(
             max_retries=max_retries,
             occurrences=counts[diagnosis.signature],
             approved=approved,
+            memory=memory,
         )
         for job, diagnosis in failed
     )
@@ -367,7 +444,27 @@ def plan_run(
             key = ESCALATE.key(run, d.diagnosis)
             add(PlannedStep(ESCALATE, d.reason, key, (d.job.id,), signature=d.diagnosis.signature))
     _plan_issue10(add, decisions, run, config, counts, already_handled)
-    return Plan(decisions, tuple(steps), tuple(notes))
+    quarantine: tuple[FlakyTest, ...] = ()
+    if memory is not None:
+        notes.extend(_memory_notes(decisions, memory))
+        quarantine = memory.to_quarantine(t for _, diagnosis in failed for t in diagnosis.failing_tests)
+    return Plan(decisions, tuple(steps), tuple(notes), quarantine)
+
+
+def _memory_notes(decisions: Sequence[JobDecision], memory: Memory) -> list[str]:
+    """What the summary says about the memory's decisions: the brake, once per cause."""
+    notes: list[str] = []
+    for d in decisions:
+        if "brake" in d.memory:
+            cause = cause_of(d.diagnosis.category, d.diagnosis.signature)
+            note = (
+                f"mass-failure brake: the guard re-ran {memory.reruns_for(cause)} runs for {cause} in the last "
+                f"hour, its budget is {memory.settings.reruns_per_hour} re-runs per hour (memory.brake."
+                "reruns_per_hour); no more re-runs for this cause, the failure is escalated instead"
+            )
+            if note not in notes:
+                notes.append(note)
+    return notes
 
 
 def _plan_rerun(

@@ -41,6 +41,7 @@ from .models import Diagnosis
 from .provider import JobInfo, RunInfo
 
 if TYPE_CHECKING:
+    from .history.memory import LearnedFix
     from .results import Outcome
 
     Handler = Callable[["executor.Executor", "PlannedStep"], Outcome]
@@ -261,6 +262,10 @@ class JobDecision:
     risk: str = ""
     #: for ``approval``: the remediation that waits for it
     pending: str = ""
+    #: which of the memory's gates changed the remediation ("flaky", "adaptive", "brake"; issue 9)
+    memory: tuple[str, ...] = ()
+    #: the last human commit that fixed this failure's signature, from the trail (issue 9)
+    learned_fix: LearnedFix | None = None
 
     @property
     def remedy(self) -> Remedy:

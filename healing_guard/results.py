@@ -16,6 +16,7 @@ from .models import Diagnosis
 from .provider import JobInfo, RunInfo
 
 if TYPE_CHECKING:
+    from .history.flaky import FlakyTest
     from .remediations import JobDecision
 
 
@@ -96,6 +97,8 @@ class GuardResult:
     notes: Sequence[str] = ()
     errors: Sequence[str] = ()
     decisions: Sequence[Decision] = ()
+    #: known flaky tests of this run above the quarantine share, from the trail (issue 9)
+    quarantine: Sequence[FlakyTest] = ()
 
     @property
     def primary(self) -> JobResult | None:
@@ -170,3 +173,6 @@ class ResultBuilder:
 
     def error(self, message: str) -> None:
         self._result = replace(self._result, errors=(*self._result.errors, message))
+
+    def quarantine(self, tests: Sequence[FlakyTest]) -> None:
+        self._result = replace(self._result, quarantine=tuple(tests))

@@ -38,6 +38,7 @@ KEYS = {
     "signature",
     "secondary",
     "remediation",
+    "failing_tests",
 }
 
 

@@ -35,6 +35,7 @@ DIAGNOSIS_KEYS = {
     "signature",
     "secondary",
     "remediation",
+    "failing_tests",
 }
 STRATEGY_KEYS = ["id", "name", "category", "risk", "action", "enabled", "patterns", "description", "advice", "source"]
 

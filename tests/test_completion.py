@@ -43,7 +43,8 @@ def bash_complete(path: Path, words: list[str], cwd: Path | None = None) -> list
 
 
 def test_the_parser_is_read_whole() -> None:
-    assert NAMES == ["analyze", "validate", "strategies", "completion", "demo"]
+    history = ("stats", "trends", "report", "flaky", "fixes")  # healing_guard/history/commands.py
+    assert tuple(NAMES) == ("analyze", "validate", "strategies", "completion", "demo", *history)
     assert [o.flags for o in TOP] == [("-h", "--help"), ("--version",)]
     analyze = COMMANDS[0]
     assert analyze.files and not analyze.words
@@ -68,7 +69,8 @@ def test_bash_script_is_valid_and_registered(capsys: pytest.CaptureFixture[str],
     [
         (["healing-guard", ""], [*NAMES, "-h", "--help", "--version"]),
         (["healing-guard", "an"], ["analyze"]),
-        (["healing-guard", "st"], ["strategies"]),
+        (["healing-guard", "str"], ["strategies"]),
+        (["healing-guard", "st"], ["strategies", "stats"]),
         (["healing-guard", "--"], ["--help", "--version"]),
         (["healing-guard", "analyze", "--format", ""], ["text", "json", "markdown"]),
         (["healing-guard", "analyze", "x.log", "--co"], ["--config", "--color"]),

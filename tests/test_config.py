@@ -366,8 +366,8 @@ def test_unknown_keys_are_warnings_with_suggestions(catalogue: Catalogue) -> Non
         f"{file}:5: retry.max_retry: unknown key, ignored; did you mean retry.max_retries?",
         f"{file}:7: escalation.asignees: unknown key, ignored; did you mean escalation.assignees?",
         f"{file}:8: colour: unknown key, ignored; allowed keys here: version, dry_run, min_confidence, "
-        "max_risk, comment_on_pr, retry, escalation, protected_branches, history, fixes, approvals, notifications, "
-        "incidents, strategies, custom_strategies",
+        "max_risk, comment_on_pr, retry, escalation, protected_branches, history, fixes, memory, approvals, "
+        "notifications, incidents, strategies, custom_strategies",
         f"{file}:16: custom_strategies[0].prio: unknown key, ignored; "
         "did you mean custom_strategies[0].priority?",
     ]

@@ -1,0 +1,634 @@
+"""Time to green: what healing saves, on a seeded simulation of one repository's CI.
+
+A repository's CI over some weeks (``--weeks``, default 4; ``--quick``: 1 week, for CI) is
+simulated once, and the same event stream is handed to four policies:
+
+- ``none``: nobody heals; a person re-runs a transient failure when they notice it, and a broken
+  commit stays red until the fix lands;
+- ``blind-retry``: every failure is re-run, up to 3 times, whatever it is;
+- ``guard``: the real classifier diagnoses the failure's log and the real planner decides
+  (``plan_run``, default configuration, max-retries 3), without memory;
+- ``guard+memory``: the same, with the memory of a ``LocalTrail`` (in a temporary directory) to
+  which the simulation writes what the guard would: a ``failure`` record per decision, an
+  ``outcome`` record when a later attempt of a run it diagnosed concludes (with the failing tests of
+  the attempt before: a success on the same commit makes them flakes), and a ``fix`` record when a
+  breakage is fixed.
+
+Every failure carries a real log: a log of ``../shared/corpus/gha-real`` picked by its labelled
+category (network-labelled logs for network failures, test-failure logs for flaky tests, logs of
+deterministic categories for breakages). The policies only see the log; what really happened is the
+simulation's ground truth.
+
+The event stream (each figure is a parameter below; the sources of the published ones are named):
+
+- work days only, ``RUNS_PER_DAY`` runs of one job between 09:00 and 19:00 UTC, each job lasting
+  ``JOB_MINUTES`` (log-normal) minutes; a re-run waits for the planner's back-off, plus
+  ``QUEUE_SECONDS`` in the queue;
+- transient network failures: each attempt fails with probability ``P_NETWORK`` (an assumption;
+  gha-real has network-labelled logs but no infrastructure-labelled ones, so runner losses are not
+  simulated separately);
+- flaky tests, at published rates: the repository has ``TEST_TARGETS`` test targets of which 16 %
+  are flaky, and 1.5 % of all test runs give a flaky failure (J. Micco, "Flaky Tests at Google and How
+  We Mitigate Them", Google Testing Blog, 2016: "1.5 % of all test runs reporting a flaky result",
+  "almost 16 % of our tests have some level of flakiness"). A job runs ``TARGETS_PER_JOB`` targets
+  (the affected ones); the flaky targets' failure rates are skewed (a few flake often, most
+  rarely) around the mean that gives 1.5 % over all targets. Each flaky target's failure shows one
+  real test-failure log of gha-real, so its failing test ids are the ones that log names;
+- deterministic breakages: a run's commit breaks the build with probability ``P_BREAK`` (when the
+  branch is green); every run is red with the same real log until a fix commit lands
+  ``FIX_HOURS`` later. ``P_GONE`` of them are an external resource gone for good, whose log is a
+  network-labelled one kept apart for it (``GONE_LOG``, an SSH connection that times out):
+  deterministic, but it reads as transient;
+- one outage a week: for ``OUTAGE_MINUTES`` every attempt fails with the same network log (a
+  mass failure: the brake's case);
+- a person notices a failure no policy healed after ``PERSON_MINUTES`` (exponential), then
+  re-runs it by hand until green (transient) or waits for the fix (deterministic).
+
+Per policy it reports: the share of transient failures (network, outage, flaky) healed without a
+person; runner minutes spent on futile re-runs (automatic re-runs that failed again); mean and p90
+time to green (from a run's first failure to its first green attempt, or to the fix's green run for
+a broken commit); false heals (failed runs whose deterministic failure was re-run automatically, and
+the share of automatic re-runs that were of a deterministic failure). Targets of issue 9: >= 90 %
+of transient failures healed, <= 5 % false heals, wasted minutes at most a third of blind retry's.
+They are printed as met or not, never faked: ``--check`` exits 1 when the guard with memory
+misses one.
+
+Usage::
+
+    python bench/time_to_green.py [--quick] [--weeks N] [--seed N] [--json] [--check] [--corpus PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import math
+import random
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from healing_guard.classify import Classifier  # noqa: E402
+from healing_guard.config import GuardConfig  # noqa: E402
+from healing_guard.history.memory import Memory  # noqa: E402
+from healing_guard.history.records import TrailRecord, make_record  # noqa: E402
+from healing_guard.history.store import LocalTrail, Trail  # noqa: E402
+from healing_guard.logsource import from_text  # noqa: E402
+from healing_guard.models import Diagnosis  # noqa: E402
+from healing_guard.planner import plan_run  # noqa: E402
+from healing_guard.provider import JobInfo, RunInfo  # noqa: E402
+
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
+START = datetime(2026, 10, 5, tzinfo=timezone.utc)  # a Monday
+REPOSITORY = "octo-org/simulated"
+
+RUNS_PER_DAY = 60
+#: branches pushed to at once (pull requests); a breakage makes only its branch red
+BRANCHES = 12
+WORK_HOURS = (9, 19)
+JOB_MINUTES = (10.0, 0.35)  # median, log-normal sigma
+QUEUE_SECONDS = 60
+P_NETWORK = 0.03
+TEST_TARGETS = 50
+FLAKY_SHARE = 0.16  # Micco 2016
+FLAKY_TEST_RUNS = 0.015  # Micco 2016
+TARGETS_PER_JOB = 5
+#: relative flakiness of the flaky targets (normalised to a mean of 1)
+FLAKY_SKEW = (3.0, 2.0, 1.2, 0.7, 0.45, 0.3, 0.2, 0.15)
+P_BREAK = 0.04
+FIX_HOURS = (1.0, 6.0)
+P_GONE = 0.15
+OUTAGE_MINUTES = 120
+PERSON_MINUTES = 45.0
+MANUAL_ATTEMPTS = 6
+BLIND_RETRIES = 3
+
+#: the network-labelled log that stands for a resource gone for good (an SSH host that no longer
+#: answers: it times out on every try); the other network-labelled logs are the transient failures
+GONE_LOG = "gha-acompanamiento-ssh-timeout"
+DETERMINISTIC_LABELS = (
+    "compile_error",
+    "lint",
+    "dependency_missing",
+    "dependency_conflict",
+    "config_env",
+    "missing_file",
+    "permission",
+)
+POLICIES = ("none", "blind-retry", "guard", "guard+memory")
+TARGETS = {"transient_healed": 0.90, "false_heals": 0.05, "wasted_vs_blind": 1 / 3}
+
+
+# -- the corpus ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Log:
+    id: str
+    label: str
+    path: Path
+
+
+def corpus_logs(corpus: Path) -> list[Log]:
+    labels = json.loads((corpus / "gha-real" / "labels.json").read_text("utf-8"))
+    return [Log(v["id"], v["category"], corpus / "gha-real" / v["file"]) for v in labels]
+
+
+class Diagnoser:
+    """The real classifier, once per log (a log always gets the same diagnosis)."""
+
+    def __init__(self) -> None:
+        self.classifier = Classifier()
+        self.cache: dict[str, Diagnosis] = {}
+
+    def __call__(self, log: Log) -> Diagnosis:
+        if log.id not in self.cache:
+            text = log.path.read_bytes().decode("utf-8", "replace")
+            self.cache[log.id] = self.classifier.diagnose(from_text(text, log.id))
+        return self.cache[log.id]
+
+
+# -- the event stream ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # "transient", "flaky", "deterministic"
+    log: Log
+
+
+@dataclass
+class Breakage:
+    start: datetime
+    fixed: datetime
+    log: Log
+    sha: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Run:
+    id: int
+    start: datetime
+    minutes: float
+    breakage: Breakage | None
+    branch: int = 0
+
+
+@dataclass
+class World:
+    seed: int
+    runs: list[Run]
+    outages: list[tuple[datetime, datetime, Log]]
+    network: list[Log]
+    flaky: list[tuple[float, Log]]  # per target: failure probability per run, and its log (p 0: not flaky)
+    breakages: list[Breakage]
+
+    def logs(self) -> set[Log]:
+        """Every log a failure of this stream can carry."""
+        out = {log for p, log in self.flaky if p > 0} | {b.log for b in self.breakages}
+        out |= set(self.network)
+        return out | {log for _, _, log in self.outages}
+
+    def fate(self, run: Run, attempt: int, at: datetime) -> Failure | None:
+        """What attempt ``attempt`` of ``run`` (running until ``at``) comes to: the same for every policy."""
+        rng = random.Random(f"{self.seed}:fate:{run.id}:{attempt}")
+        for start, end, log in self.outages:
+            if start <= at < end:
+                return Failure("transient", log)
+        if rng.random() < P_NETWORK:
+            return Failure("transient", rng.choice(self.network))
+        if run.breakage is not None:
+            return Failure("deterministic", run.breakage.log)
+        for target in rng.sample(range(len(self.flaky)), TARGETS_PER_JOB):
+            p, log = self.flaky[target]
+            if rng.random() < p:
+                return Failure("flaky", log)
+        return None
+
+
+def build_world(logs: Sequence[Log], diagnose: Diagnoser, *, weeks: int, seed: int) -> World:
+    rng = random.Random(seed)
+    by_label: dict[str, list[Log]] = {}
+    for log in sorted(logs, key=lambda g: g.id):
+        by_label.setdefault(log.label, []).append(log)
+    network = [g for g in by_label.get("network", []) if g.id != GONE_LOG]
+    gone_logs = [g for g in by_label.get("network", []) if g.id == GONE_LOG] or network
+    tests = [g for g in by_label.get("test_failure", []) if diagnose(g).failing_tests]
+    rng.shuffle(tests)
+    flaky_count = round(TEST_TARGETS * FLAKY_SHARE)
+    if len(tests) < flaky_count or not network:
+        raise SystemExit(f"the corpus has {len(tests)} test-failure logs naming tests and {len(network)} network logs")
+    mean = FLAKY_TEST_RUNS * TEST_TARGETS / flaky_count
+    skew = [w / (sum(FLAKY_SKEW) / len(FLAKY_SKEW)) for w in FLAKY_SKEW]
+    flaky = [(min(0.9, mean * skew[i % len(skew)]), tests[i]) for i in range(flaky_count)]
+    flaky += [(0.0, tests[0])] * (TEST_TARGETS - flaky_count)
+    deterministic = [g for label in DETERMINISTIC_LABELS for g in by_label.get(label, [])] + tests[flaky_count:]
+    runs: list[Run] = []
+    breakages: list[Breakage] = []
+    outages: list[tuple[datetime, datetime, Log]] = []
+    for week in range(weeks):  # one a week, on a work day
+        hours = rng.randrange(5) * 24 + rng.uniform(WORK_HOURS[0], WORK_HOURS[1] - 2)
+        start = START + timedelta(weeks=week, hours=hours)
+        outages.append((start, start + timedelta(minutes=OUTAGE_MINUTES), rng.choice(network)))
+    broken: dict[int, Breakage] = {}
+    run_id = 1000
+    for day in range(weeks * 7):
+        date = START + timedelta(days=day)
+        if date.weekday() >= 5:
+            continue
+        times = sorted(rng.uniform(*WORK_HOURS) for _ in range(RUNS_PER_DAY))
+        for hour in times:
+            at = date + timedelta(hours=hour)
+            branch = rng.randrange(BRANCHES)
+            if branch in broken and at >= broken[branch].fixed:
+                del broken[branch]
+            if branch not in broken and rng.random() < P_BREAK:
+                gone = rng.random() < P_GONE
+                log = rng.choice(gone_logs if gone else deterministic)
+                fixed = at + timedelta(hours=rng.uniform(*FIX_HOURS))
+                files = tuple(
+                    f"src/{rng.choice(('api', 'core', 'web', 'build'))}/{rng.randrange(40)}.py"
+                    for _ in range(rng.randint(1, 3))
+                )
+                broken[branch] = Breakage(at, fixed, log, f"{rng.getrandbits(160):040x}", files)
+                breakages.append(broken[branch])
+            minutes = JOB_MINUTES[0] * math.exp(rng.gauss(0, JOB_MINUTES[1]))
+            runs.append(Run(run_id, at, minutes, broken.get(branch), branch))
+            run_id += 1
+    return World(seed, runs, outages, network, flaky, breakages)
+
+
+# -- the policies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    rerun: bool
+    delay_s: float = 0.0
+
+
+Policy = Callable[[Run, int, Failure, datetime], Decision]
+
+
+class Guard:
+    """The real planner on the real diagnosis; with a trail, it writes and reads records as the guard would."""
+
+    def __init__(self, diagnose: Diagnoser, trail: Trail | None) -> None:
+        self.diagnose = diagnose
+        self.trail = trail
+        self.config = GuardConfig.default()
+        #: run -> (attempt, diagnosis, action) of the guard's last decision, to close its outcome
+        self.open: dict[int, tuple[int, Diagnosis, str]] = {}
+        self.records = 0
+
+    def memory(self, now: datetime) -> Memory | None:
+        if self.trail is None:
+            return None
+        read = self.trail.read(since=now - timedelta(days=180))
+        return Memory.from_records(read.records, now=now, settings=self.config.memory)
+
+    def __call__(self, run: Run, attempt: int, failure: Failure, at: datetime) -> Decision:
+        d = self.diagnose(failure.log)
+        info = RunInfo(
+            run.id,
+            "CI",
+            attempt,
+            "completed",
+            "failure",
+            "push",
+            "main",
+            "a" * 40,
+            "",
+            repository=REPOSITORY,
+            head_repository=REPOSITORY,
+        )
+        job = JobInfo(run.id * 10, "build", "completed", "failure", attempt, "")
+        plan = plan_run(
+            info, [(job, d)], config=self.config, max_retries=BLIND_RETRIES, pull_request=None, memory=self.memory(at)
+        )
+        rerun = next((s for s in plan.steps if s.remedy.implies_rerun), None)
+        action = plan.decisions[0].action
+        self.write(
+            make_record(
+                "failure",
+                repository=REPOSITORY,
+                run_id=run.id,
+                attempt=attempt,
+                job_id=job.id,
+                signature=d.signature,
+                category=d.category,
+                strategy=d.strategy,
+                action=action,
+                result="done",
+                failing_tests=d.failing_tests,
+                at=_iso(at),
+            )
+        )
+        self.open[run.id] = (attempt, d, action)
+        return Decision(rerun is not None, rerun.delay_seconds if rerun else 0.0)
+
+    def concluded(self, run: Run, attempt: int, failure: Failure | None, at: datetime) -> None:
+        """A later attempt of a run the guard diagnosed concluded: its outcome (as the healer records it)."""
+        before = self.open.pop(run.id, None)
+        if before is None or before[0] >= attempt:
+            return
+        previous, d, action = before
+        success = failure is None
+        result = ("healed" if success else "not_healed") if action in ("rerun", "clear-cache") else ""
+        self.write(
+            make_record(
+                "outcome",
+                repository=REPOSITORY,
+                run_id=run.id,
+                attempt=attempt,
+                previous_attempt=previous,
+                conclusion="success" if success else "failure",
+                result=result,
+                action=action,
+                signature=d.signature,
+                strategy=d.strategy,
+                failing_tests=d.failing_tests,
+                at=_iso(at),
+            )
+        )
+
+    def fixed(self, breakage: Breakage, at: datetime) -> None:
+        d = self.diagnose(breakage.log)
+        self.write(
+            make_record(
+                "fix",
+                repository=REPOSITORY,
+                run_id=0,
+                attempt=1,
+                signature=d.signature,
+                fix_sha=breakage.sha,
+                files=breakage.files,
+                branch="main",
+                at=_iso(at),
+            )
+        )
+
+    def write(self, record: TrailRecord) -> None:
+        if self.trail is not None:
+            self.trail.append([record])
+            self.records += 1
+
+
+def blind_retry(run: Run, attempt: int, failure: Failure, at: datetime) -> Decision:
+    return Decision(attempt <= BLIND_RETRIES, 30.0)
+
+
+def no_healing(run: Run, attempt: int, failure: Failure, at: datetime) -> Decision:
+    return Decision(False)
+
+
+# -- one policy over the stream -----------------------------------------------------------------
+
+
+@dataclass
+class RunStats:
+    first_failure: datetime | None = None
+    kind: str = ""
+    green: datetime | None = None
+    person: bool = False
+    auto_reruns: int = 0
+    deterministic_reruns: int = 0
+    wasted_minutes: float = 0.0
+
+
+@dataclass
+class Totals:
+    policy: str
+    failed_runs: int = 0
+    transient: int = 0
+    transient_healed: int = 0
+    deterministic: int = 0
+    deterministic_rerun: int = 0
+    auto_reruns: int = 0
+    deterministic_reruns: int = 0
+    wasted_minutes: float = 0.0
+    ttg_minutes: list[float] = field(default_factory=list)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    healed_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def row(self) -> dict[str, Any]:
+        ttg = sorted(self.ttg_minutes)
+        return {
+            "policy": self.policy,
+            "failed_runs": self.failed_runs,
+            "transient_failures": self.transient,
+            "transient_healed": round(self.transient_healed / self.transient, 4) if self.transient else 0.0,
+            "deterministic_failures": self.deterministic,
+            "false_heals": round(self.deterministic_rerun / self.deterministic, 4) if self.deterministic else 0.0,
+            "reruns": self.auto_reruns,
+            "reruns_of_deterministic": round(self.deterministic_reruns / self.auto_reruns, 4)
+            if self.auto_reruns
+            else 0.0,
+            "wasted_minutes": round(self.wasted_minutes, 1),
+            "ttg_mean_minutes": round(sum(ttg) / len(ttg), 1) if ttg else 0.0,
+            "ttg_p90_minutes": round(ttg[min(len(ttg) - 1, math.ceil(0.9 * len(ttg)) - 1)], 1) if ttg else 0.0,
+            "healed_by_kind": {k: f"{self.healed_by_kind.get(k, 0)}/{n}" for k, n in sorted(self.by_kind.items())},
+        }
+
+
+def simulate(world: World, name: str, policy: Policy, guard: Guard | None = None) -> Totals:
+    """Every run of the stream, attempt by attempt in time order (so the trail is read as it was then)."""
+    stats = {r.id: RunStats() for r in world.runs}
+    runs = {r.id: r for r in world.runs}
+    queue: list[tuple[datetime, int, int, int, bool]] = []  # (ends, seq, run, attempt, automatic)
+    seq = 0
+    for r in world.runs:
+        queue.append((r.start + timedelta(minutes=r.minutes), seq, r.id, 1, False))
+        seq += 1
+    heapq.heapify(queue)
+    fixes = sorted(world.breakages, key=lambda b: b.fixed)
+    while queue:
+        end, _, run_id, attempt, automatic = heapq.heappop(queue)
+        while guard is not None and fixes and fixes[0].fixed + timedelta(minutes=JOB_MINUTES[0]) <= end:
+            b = fixes.pop(0)
+            guard.fixed(b, b.fixed + timedelta(minutes=JOB_MINUTES[0]))
+        run, s = runs[run_id], stats[run_id]
+        failure = world.fate(run, attempt, end)
+        if guard is not None:
+            guard.concluded(run, attempt, failure, end)
+        if automatic and failure is not None:
+            s.wasted_minutes += run.minutes
+        if failure is None:
+            s.green = end if s.first_failure is not None else None
+            continue
+        if s.first_failure is None:
+            s.first_failure, s.kind = end, failure.kind
+        if not s.person:
+            decision = policy(run, attempt, failure, end)
+            if decision.rerun:
+                s.auto_reruns += 1
+                if failure.kind == "deterministic":
+                    s.deterministic_reruns += 1
+                start = end + timedelta(seconds=decision.delay_s + QUEUE_SECONDS)
+                heapq.heappush(queue, (start + timedelta(minutes=run.minutes), seq, run_id, attempt + 1, True))
+                seq += 1
+                continue
+            s.person = True
+        if failure.kind == "deterministic" and run.breakage is not None:
+            s.green = run.breakage.fixed + timedelta(minutes=JOB_MINUTES[0])  # the fix commit's green run
+            continue
+        if attempt >= MANUAL_ATTEMPTS + BLIND_RETRIES + 1:
+            continue  # given up: never green
+        wait = random.Random(f"{world.seed}:person:{run_id}:{attempt}").expovariate(1 / PERSON_MINUTES)
+        start = end + timedelta(minutes=wait)
+        heapq.heappush(queue, (start + timedelta(minutes=run.minutes), seq, run_id, attempt + 1, False))
+        seq += 1
+    totals = Totals(name)
+    for s in stats.values():
+        if s.first_failure is None:
+            continue
+        totals.failed_runs += 1
+        totals.by_kind[s.kind] = totals.by_kind.get(s.kind, 0) + 1
+        totals.auto_reruns += s.auto_reruns
+        totals.deterministic_reruns += s.deterministic_reruns
+        totals.wasted_minutes += s.wasted_minutes
+        if s.kind == "deterministic":
+            totals.deterministic += 1
+            totals.deterministic_rerun += s.deterministic_reruns > 0
+        else:
+            totals.transient += 1
+            healed = s.green is not None and not s.person
+            totals.transient_healed += healed
+            totals.healed_by_kind[s.kind] = totals.healed_by_kind.get(s.kind, 0) + healed
+        if s.green is not None:
+            totals.ttg_minutes.append((s.green - s.first_failure).total_seconds() / 60)
+    return totals
+
+
+def _reading(log: Log, diagnose: Diagnoser) -> dict[str, Any]:
+    """What the guard without memory makes of a log: its label, the diagnosis and the planner's action."""
+    d = diagnose(log)
+    run = RunInfo(
+        1,
+        "CI",
+        1,
+        "completed",
+        "failure",
+        "push",
+        "main",
+        "a" * 40,
+        "",
+        repository=REPOSITORY,
+        head_repository=REPOSITORY,
+    )
+    plan = plan_run(
+        run,
+        [(JobInfo(1, "build", "completed", "failure", 1, ""), d)],
+        config=GuardConfig.default(),
+        max_retries=BLIND_RETRIES,
+        pull_request=None,
+    )
+    return {
+        "label": log.label,
+        "category": d.category,
+        "action": plan.decisions[0].action,
+        "failing_tests": len(d.failing_tests),
+    }
+
+
+def _iso(at: datetime) -> str:
+    return at.isoformat(timespec="seconds")
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def run_bench(corpus: Path, *, weeks: int, seed: int) -> dict[str, Any]:
+    diagnose = Diagnoser()
+    world = build_world(corpus_logs(corpus), diagnose, weeks=weeks, seed=seed)
+    rows = [simulate(world, "none", no_healing).row(), simulate(world, "blind-retry", blind_retry).row()]
+    plain = Guard(diagnose, None)
+    rows.append(simulate(world, "guard", plain).row())
+    with tempfile.TemporaryDirectory(prefix="time-to-green-") as tmp:
+        trail = LocalTrail(Path(tmp))
+        remembering = Guard(diagnose, trail)
+        rows.append(simulate(world, "guard+memory", remembering, remembering).row())
+        written = len(trail.read().records)
+    blind = next(r for r in rows if r["policy"] == "blind-retry")
+    for r in rows:
+        r["wasted_vs_blind"] = (
+            round(r["wasted_minutes"] / blind["wasted_minutes"], 3) if blind["wasted_minutes"] else 0.0
+        )
+    best = rows[-1]
+    met = {
+        "transient_healed": best["transient_healed"] >= TARGETS["transient_healed"],
+        "false_heals": best["false_heals"] <= TARGETS["false_heals"],
+        "wasted_vs_blind": best["wasted_vs_blind"] <= TARGETS["wasted_vs_blind"],
+    }
+    return {
+        "weeks": weeks,
+        "seed": seed,
+        "runs": len(world.runs),
+        "breakages": len(world.breakages),
+        "outages": len(world.outages),
+        "logs": {log.id: _reading(log, diagnose) for log in sorted(world.logs(), key=lambda g: g.id)},
+        "trail_records": written,
+        "policies": rows,
+        "targets": TARGETS,
+        "met": met,
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"{report['weeks']} week(s), seed {report['seed']}: {report['runs']} runs, {report['breakages']} breakages, "
+        f"{report['outages']} outage(s), {len(report['logs'])} real logs; the memory's trail: "
+        f"{report['trail_records']} records",
+        "",
+        "What the guard (without memory) makes of each log: label -> diagnosis -> action",
+        *(f"  {k}: {v['label']} -> {v['category']} -> {v['action']}" for k, v in report["logs"].items()),
+        "",
+        "| policy | failed runs | transient healed without a person | false heals | re-runs of deterministic "
+        "failures | futile re-run minutes | vs blind retry | mean time to green | p90 time to green |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["policies"]:
+        lines.append(
+            f"| {r['policy']} | {r['failed_runs']} | {r['transient_healed']:.1%} of {r['transient_failures']} | "
+            f"{r['false_heals']:.1%} of {r['deterministic_failures']} | {r['reruns_of_deterministic']:.1%} of "
+            f"{r['reruns']} | {r['wasted_minutes']:.0f} | {r['wasted_vs_blind']:.2f} | "
+            f"{r['ttg_mean_minutes']:.0f} min | {r['ttg_p90_minutes']:.0f} min |"
+        )
+    lines.append("")
+    lines.append("healed without a person, by what really happened (first failure of the run):")
+    for r in report["policies"]:
+        lines.append(f"  {r['policy']}: " + ", ".join(f"{k} {v}" for k, v in r["healed_by_kind"].items()))
+    lines.append("")
+    for key, ok in report["met"].items():
+        lines.append(f"target {key} ({report['targets'][key]:.2f}) for guard+memory: {'met' if ok else 'NOT met'}")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one week (a few seconds)")
+    parser.add_argument("--weeks", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--check", action="store_true", help="exit 1 when guard+memory misses a target")
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args(argv)
+    if not (args.corpus / "gha-real" / "labels.json").is_file():
+        print(f"no gha-real corpus under {args.corpus}: nothing to simulate", file=sys.stderr)
+        return 0
+    report = run_bench(args.corpus, weeks=1 if args.quick else args.weeks, seed=args.seed)
+    print(json.dumps(report, indent=2) if args.json else render(report))
+    return 1 if args.check and not all(report["met"].values()) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,80 @@
+"""bench/time_to_green.py in its --quick mode: every policy on one event stream, and what must hold."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import pytest
+
+from bench import time_to_green as ttg
+
+pytestmark = pytest.mark.skipif(
+    not (ttg.DEFAULT_CORPUS / "gha-real" / "labels.json").is_file(), reason="the gha-real corpus is not here"
+)
+
+
+@cache
+def report() -> dict[str, Any]:
+    return ttg.run_bench(ttg.DEFAULT_CORPUS, weeks=1, seed=7)
+
+
+def policy(name: str) -> dict[str, Any]:
+    return next(p for p in report()["policies"] if p["policy"] == name)
+
+
+def test_every_policy_sees_the_same_failures() -> None:
+    rows = report()["policies"]
+    assert [r["policy"] for r in rows] == list(ttg.POLICIES)
+    assert len({(r["failed_runs"], r["transient_failures"], r["deterministic_failures"]) for r in rows}) == 1
+    assert rows[0]["failed_runs"] > 20 and report()["runs"] == 300
+
+
+def test_what_each_policy_must_do() -> None:
+    none, blind, guard, memory = (policy(p) for p in ttg.POLICIES)
+    # nobody heals: no re-run, nothing healed without a person
+    assert (none["reruns"], none["wasted_minutes"], none["transient_healed"]) == (0, 0.0, 0.0)
+    # blind retry re-runs every deterministic failure, and wastes the most
+    assert blind["false_heals"] == 1.0
+    assert blind["wasted_minutes"] > max(guard["wasted_minutes"], memory["wasted_minutes"])
+    assert blind["ttg_mean_minutes"] <= none["ttg_mean_minutes"]
+    # the guard never re-runs a flaky test failure without memory; with memory it learns to
+    assert guard["healed_by_kind"]["flaky"].startswith("0/")
+    assert int(memory["healed_by_kind"]["flaky"].split("/")[0]) > 0
+    assert memory["false_heals"] <= guard["false_heals"]
+    assert memory["wasted_vs_blind"] <= ttg.TARGETS["wasted_vs_blind"]
+
+
+def test_the_guard_with_memory_wrote_a_trail_and_every_log_is_real() -> None:
+    assert report()["trail_records"] > 0
+    logs = report()["logs"]
+    assert logs and all((ttg.DEFAULT_CORPUS / "gha-real" / "logs" / f"{k}.log").is_file() for k in logs)
+    assert {v["label"] for v in logs.values()} >= {"network", "test_failure"}
+
+
+def test_the_stream_is_seeded() -> None:
+    diagnose = ttg.Diagnoser()
+    logs = ttg.corpus_logs(ttg.DEFAULT_CORPUS)
+    a = ttg.build_world(logs, diagnose, weeks=1, seed=11)
+    b = ttg.build_world(logs, diagnose, weeks=1, seed=11)
+    c = ttg.build_world(logs, diagnose, weeks=1, seed=12)
+    assert [(r.start, r.minutes) for r in a.runs] == [(r.start, r.minutes) for r in b.runs]
+    assert [(r.start, r.minutes) for r in a.runs] != [(r.start, r.minutes) for r in c.runs]
+    run = a.runs[5]
+    assert a.fate(run, 2, run.start) == b.fate(run, 2, run.start)
+
+
+def test_the_command_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[tuple[int, int]] = []
+
+    def quick(corpus: Any, *, weeks: int, seed: int) -> dict[str, Any]:
+        asked.append((weeks, seed))
+        return report()
+
+    monkeypatch.setattr(ttg, "run_bench", quick)
+    assert ttg.main(["--quick"]) == 0
+    assert asked == [(1, 7)]
+    out = capsys.readouterr().out
+    assert "| guard+memory |" in out and "target false_heals" in out
+    met = all(report()["met"].values())
+    assert ttg.main(["--quick", "--check"]) == (0 if met else 1)
