@@ -1,0 +1,77 @@
+"""Fix recipes: the change a fix pull request proposes for a diagnosis, one module per kind.
+
+| module | recipes | how the change is made |
+|---|---|---|
+| ``python_deps`` | python-dependency | the guard edits requirements*.txt / pyproject.toml / setup.cfg |
+| ``node_deps`` | node-dependency | the guard edits package.json |
+| ``ruby_deps`` | ruby-gem | the guard edits the Gemfile |
+| ``limits`` | pytest-timeout, jest-timeout, jvm-memory (edits); go-test-timeout, node-heap (advice) | |
+| ``toolchain`` | go-get, go-mod-tidy, *-lock, formatters | the fix workflow runs the command |
+| ``workflow`` | workflow-edit | advice: the change is in .github/workflows/ |
+
+A strategy names its recipe (``remediation.recipe``); ``RECIPES`` maps the names to recipes and a
+contract test checks that every ``fix-pr`` strategy names one that exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import (
+    WORKFLOWS_REFUSED,
+    Dispatch,
+    FileChange,
+    FixSettings,
+    Proposal,
+    Recipe,
+    Repository,
+    in_workflows,
+    safe_path,
+)
+from .limits import GO_TEST_TIMEOUT, NODE_HEAP, JestTimeout, JvmMemory, PytestTimeout
+from .node_deps import NodeDependency
+from .python_deps import PythonDependency, distribution_for, known_distribution
+from .ruby_deps import RubyGem
+from .toolchain import JS_FORMAT, PYTHON_FORMAT, TOOLCHAIN_RECIPES, allowed, default_commands
+from .workflow import WORKFLOW_EDIT
+
+__all__ = [
+    "RECIPES",
+    "WORKFLOWS_REFUSED",
+    "Dispatch",
+    "FileChange",
+    "FixSettings",
+    "Proposal",
+    "Recipe",
+    "Repository",
+    "allowed",
+    "default_commands",
+    "distribution_for",
+    "in_workflows",
+    "known_distribution",
+    "recipe",
+    "safe_path",
+]
+
+RECIPES: Mapping[str, Recipe] = {
+    r.id: r
+    for r in (
+        PythonDependency(),
+        NodeDependency(),
+        RubyGem(),
+        PytestTimeout(),
+        JestTimeout(),
+        JvmMemory(),
+        GO_TEST_TIMEOUT,
+        NODE_HEAP,
+        *TOOLCHAIN_RECIPES,
+        PYTHON_FORMAT,
+        JS_FORMAT,
+        WORKFLOW_EDIT,
+    )
+}
+
+
+def recipe(name: str) -> Recipe | None:
+    """The recipe called ``name`` (None for anything else)."""
+    return RECIPES.get(name)
