@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import Table
 
 from ..models import Diagnosis
 from .base import FileChange, FixSettings, Proposal, Repository, newline_terminated, text_param
@@ -85,7 +85,7 @@ class PytestTimeout:
             except TOMLKitError:
                 return "pyproject.toml does not parse: the guard does not touch a file it cannot parse"
             options = ((doc.get("tool") or {}).get("pytest") or {}).get("ini_options")
-            value = options.get("timeout") if isinstance(options, Table) else None
+            value = options.get("timeout") if isinstance(options, MutableMapping) else None
             if value is not None and _number(str(value)) == limit:
                 options["timeout"] = str(new) if isinstance(value, str) else new  # type: ignore[index]
                 return self._change("pyproject.toml", tomlkit.dumps(doc), found[1], limit, new)

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import configparser
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, MutableMapping
 from dataclasses import dataclass
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import Array, Table
+from tomlkit.items import Array
 
 from ..models import Diagnosis
 from . import known
@@ -127,16 +127,16 @@ def add_to_pyproject(text: str, dist: str) -> str | None:
     except TOMLKitError as exc:
         raise ValueError(f"pyproject.toml does not parse ({exc})") from exc
     project = doc.get("project")
-    if isinstance(project, Table):
+    if isinstance(project, MutableMapping):  # a Table, or a proxy of a table split in parts
         deps = project.get("dependencies")
         if isinstance(deps, Array):
             if normalise(dist) not in requirement_names([str(d) for d in deps]):
                 deps.append(dist)
             return tomlkit.dumps(doc)
     poetry = (doc.get("tool") or {}).get("poetry")
-    if isinstance(poetry, Table):
+    if isinstance(poetry, MutableMapping):
         pdeps = poetry.get("dependencies")
-        if isinstance(pdeps, Table):
+        if isinstance(pdeps, MutableMapping):
             if normalise(dist) not in {normalise(str(k)) for k in pdeps}:
                 pdeps[dist] = "*"
             return tomlkit.dumps(doc)
