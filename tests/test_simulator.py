@@ -763,7 +763,7 @@ def test_concurrent_clients(gh: FakeGitHub) -> None:
 def test_every_operation_answers_with_its_openapi_schema(
     gh: FakeGitHub, make_server: ServerFactory, openapi: OpenApiChecker
 ) -> None:
-    """Hit all 37 operations once with a success status and validate each answer."""
+    """Hit all 39 operations once with a success status and validate each answer."""
     client = client_for(gh)
     run, failing, _ = seed_failed_run(gh)
     running = gh.add_run(status="in_progress", conclusion=None)
@@ -816,7 +816,15 @@ def test_every_operation_answers_with_its_openapi_schema(
         input={"message": "m", "content": "eAo=", "sha": file_sha, "branch": "fix"},
     )
     raw(client, "PUT", f"{REPO}/contents/new.txt", input={"message": "m", "content": "eAo=", "branch": "fix"})
-    raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})
+    pull = raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})[1]
+    raw(client, "PATCH", f"{REPO}/pulls/{pull['number']}", input={"body": "updated"})
+    gh.add_file(".github/workflows/heal-fix.yml", "on:\n  workflow_dispatch:\n    inputs:\n      recipe:\n")
+    raw(
+        client,
+        "POST",
+        f"{REPO}/actions/workflows/heal-fix.yml/dispatches",
+        input={"ref": "main", "inputs": {"recipe": "x"}},
+    )
     get("/compare/main...fix")
     raw(client, "PATCH", f"{REPO}/git/refs/heads/fix", input={"sha": main_sha, "force": True})
     client.requester.requestJson("DELETE", f"{REPO}/issues/comments/{comment['id']}")
@@ -827,7 +835,7 @@ def test_every_operation_answers_with_its_openapi_schema(
     for record in gh.requests + personal.requests:
         local.check(record)
     assert local.validated == set(local.operations), sorted(set(local.operations) - local.validated)
-    assert len(local.operations) == 37
+    assert len(local.operations) == 39
 
 
 def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) -> None:
