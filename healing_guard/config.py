@@ -33,6 +33,7 @@ from .catalogue import Catalogue, parse_strategy
 from .errors import CatalogueError, ConfigError
 from .files import read_at_most, special_kind
 from .models import ACTIONS, Risk, Strategy
+from .recipes.base import FixSettings
 
 #: A larger file is refused: a config never needs this much, and the parser's work stays bounded.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -129,6 +130,8 @@ class GuardConfig:
     custom_strategies: tuple[Strategy, ...] = ()
     #: ``fixes.python_distributions``: import name -> distribution a fix PR may add
     python_distributions: Mapping[str, str] = field(default_factory=_no_overrides, hash=False)
+    # -- fix pull requests (issue 10): the whole ``fixes`` section ------------------------------
+    fixes: FixSettings = field(default_factory=FixSettings)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -718,6 +721,7 @@ class _Builder:
             strategies=MappingProxyType(overrides),
             custom_strategies=tuple(custom),
             python_distributions=MappingProxyType(dict((d.get("fixes") or {}).get("python_distributions") or {})),
+            fixes=fix_settings(d.get("fixes") or {}),
         )
         if self.problems:
             return config, self.catalogue
@@ -880,3 +884,19 @@ def _strip_catalogue_prefix(exc: CatalogueError) -> str:
     parts = (f"file {exc.file}" if exc.file else "", f"strategy {exc.strategy!r}" if exc.strategy else "")
     prefix = ", ".join(p for p in parts if p) + ": "
     return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+# -- fix pull requests (issue 10) ---------------------------------------------------------------
+
+
+def fix_settings(fixes: Mapping[str, Any]) -> FixSettings:
+    """The config's ``fixes`` section (validated by the schema) as ``FixSettings``."""
+    allowed = fixes.get("allowed_commands")
+    return FixSettings(
+        python_distributions=MappingProxyType(dict(fixes.get("python_distributions") or {})),
+        npm_packages=frozenset(fixes.get("npm_packages") or ()),
+        gems=frozenset(fixes.get("gems") or ()),
+        go_modules=frozenset(fixes.get("go_modules") or ()),
+        workflow=str(fixes.get("workflow") or ""),
+        allowed_commands=tuple(allowed) if allowed is not None else None,
+    )

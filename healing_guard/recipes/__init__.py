@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..models import Diagnosis
 from .base import (
     WORKFLOWS_REFUSED,
     Dispatch,
@@ -47,6 +48,7 @@ __all__ = [
     "allowed",
     "default_commands",
     "distribution_for",
+    "fix_recipe",
     "in_workflows",
     "known_distribution",
     "recipe",
@@ -75,3 +77,9 @@ RECIPES: Mapping[str, Recipe] = {
 def recipe(name: str) -> Recipe | None:
     """The recipe called ``name`` (None for anything else)."""
     return RECIPES.get(name)
+
+
+def fix_recipe(diagnosis: Diagnosis) -> Recipe | None:
+    """The recipe the diagnosis' strategy names (None when it names none, or one that does not exist)."""
+    name = diagnosis.remediation.recipe if diagnosis.remediation else None
+    return RECIPES.get(name) if name else None

@@ -10,6 +10,7 @@ A recipe proposes one of three things, and never chooses it from log text alone:
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -120,12 +121,13 @@ def newline_terminated(text: str) -> str:
 
 def in_workflows(path: str) -> bool:
     """Whether ``path`` is one a ``GITHUB_TOKEN`` may not change."""
-    return path.lstrip("./").startswith(WORKFLOWS_DIR.rstrip("/") + "/") or path.strip("/") == WORKFLOWS_DIR.strip("/")
+    normal = posixpath.normpath("/" + path.replace("\\", "/")).lstrip("/")
+    return normal == WORKFLOWS_DIR.rstrip("/") or normal.startswith(WORKFLOWS_DIR)
 
 
-_SAFE_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.\.(?:/|$))[A-Za-z0-9_.@+/ -]{1,300}$")
+_SAFE_PATH = re.compile(r"^(?!/)(?!.*(?:^|/)\.{1,2}(?:/|$))(?!.*//)[A-Za-z0-9_.@+/ -]{1,300}$")
 
 
 def safe_path(path: str) -> bool:
-    """A relative path inside the repository (no ``..``, not absolute, plain characters)."""
+    """A relative path inside the repository (no ``.`` or ``..`` segment, not absolute, plain characters)."""
     return bool(_SAFE_PATH.match(path)) and not path.startswith(".git/") and path != ".git"
