@@ -35,6 +35,9 @@ INPUTS: dict[str, str] = {
     "dry-run": "false",
     "strategy": "auto-detect",
     "fail-on-error": "false",
+    # the fix workflow's steps (issue 10): "fix-command" or "fix" (see fixmode.py)
+    "mode": "heal",
+    "patch-path": "",
 }
 
 OUTPUTS: tuple[str, ...] = ("category", "confidence", "risk", "strategy", "action", "healed", "diagnosis")

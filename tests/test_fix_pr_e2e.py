@@ -117,6 +117,7 @@ def test_a_node_package_is_added_to_package_json_keeping_its_tabs(gh: FakeGitHub
     heal(gh, tmp_path, failed_run(gh, log("node-cannot-find-module.log")))
     (pull,) = fix_pulls(gh)
     text = gh.file("package.json", pull["head"]["ref"])
+    assert text is not None
     assert '\t\t"fast-glob": "*",\n' in text and text.replace('\t\t"fast-glob": "*",\n', "") == execa
     assert "npm install" in str(pull["body"])  # the lock file's command, in the risk and the verification
 

@@ -43,6 +43,8 @@ class ToolchainRecipe:
     marker_files: tuple[str, ...] = ()
     risk: str = "The command's whole output is proposed; review every changed file."
     verify: str = "Run the failing step again on this branch."
+    #: the files (fnmatch globs, ``*`` crosses folders) the command's diff may change
+    touches: tuple[str, ...] = ("*",)
 
     def applies(self, diagnosis: Diagnosis, settings: FixSettings) -> str | None:
         return _dispatch_blocker(self.command, settings)
@@ -89,6 +91,9 @@ class GoGet:
     command: str = "go get {module} && go mod tidy"
     toolchain: str = "go"
     summary: str = "add the missing Go module to go.mod and go.sum (`go get`)"
+    touches: tuple[str, ...] = ("go.mod", "go.sum", "*/go.mod", "*/go.sum")
+    risk: str = "`go get` records the newest version of the module in go.mod and go.sum."
+    verify: str = "Run `go build ./...` and the failing step again on this branch."
 
     def applies(self, diagnosis: Diagnosis, settings: FixSettings) -> str | None:
         package = text_param(diagnosis, "package", "std")
@@ -123,8 +128,8 @@ class GoGet:
             self.toolchain,
             f"add {module} to go.mod",
             argument=module,
-            risk=f"`go get {module}` records its newest version in go.mod and go.sum.",
-            verify="Run `go build ./...` and the failing step again on this branch.",
+            risk=self.risk,
+            verify=self.verify,
         )
 
 
@@ -153,7 +158,13 @@ class ByEvidence:
 
 _LOCK_RISK = "Only the lock file should change; dependency versions move only as far as the manifest asks."
 GO_MOD_TIDY = ToolchainRecipe(
-    "go-mod-tidy", "go mod tidy", "go", "update go.mod and go.sum (`go mod tidy`)", ("go.mod",), _LOCK_RISK
+    "go-mod-tidy",
+    "go mod tidy",
+    "go",
+    "update go.mod and go.sum (`go mod tidy`)",
+    ("go.mod",),
+    _LOCK_RISK,
+    touches=("go.mod", "go.sum", "*/go.mod", "*/go.sum", "vendor/*"),
 )
 NPM_LOCK = ToolchainRecipe(
     "npm-lock",
@@ -163,6 +174,7 @@ NPM_LOCK = ToolchainRecipe(
     ("package-lock.json", "package.json"),
     _LOCK_RISK,
     "Run `npm ci` and the failing step again on this branch.",
+    touches=("package-lock.json", "*/package-lock.json"),
 )
 PNPM_LOCK = ToolchainRecipe(
     "pnpm-lock",
@@ -172,6 +184,7 @@ PNPM_LOCK = ToolchainRecipe(
     ("pnpm-lock.yaml",),
     _LOCK_RISK,
     "Run `pnpm install --frozen-lockfile` and the failing step again on this branch.",
+    touches=("pnpm-lock.yaml",),
 )
 YARN_LOCK = ToolchainRecipe(
     "yarn-lock",
@@ -181,11 +194,20 @@ YARN_LOCK = ToolchainRecipe(
     ("yarn.lock",),
     _LOCK_RISK,
     "Run `yarn install --immutable` (Yarn 1: `--frozen-lockfile`) and the failing step again.",
+    touches=("yarn.lock",),
 )
 POETRY_LOCK = ToolchainRecipe(
-    "poetry-lock", "poetry lock", "poetry", "regenerate poetry.lock (`poetry lock`)", ("poetry.lock",), _LOCK_RISK
+    "poetry-lock",
+    "poetry lock",
+    "poetry",
+    "regenerate poetry.lock (`poetry lock`)",
+    ("poetry.lock",),
+    _LOCK_RISK,
+    touches=("poetry.lock",),
 )
-UV_LOCK = ToolchainRecipe("uv-lock", "uv lock", "uv", "regenerate uv.lock (`uv lock`)", ("uv.lock",), _LOCK_RISK)
+UV_LOCK = ToolchainRecipe(
+    "uv-lock", "uv lock", "uv", "regenerate uv.lock (`uv lock`)", ("uv.lock",), _LOCK_RISK, touches=("uv.lock",)
+)
 CARGO_LOCK = ToolchainRecipe(
     "cargo-lock",
     "cargo update --workspace",
@@ -193,13 +215,24 @@ CARGO_LOCK = ToolchainRecipe(
     "update Cargo.lock for the workspace's own crates",
     ("Cargo.lock",),
     _LOCK_RISK,
+    touches=("Cargo.lock",),
 )
 _FMT_RISK = "A formatter changes layout only; review that no generated or vendored file was reformatted."
 RUFF_FORMAT = ToolchainRecipe(
-    "ruff-format", "ruff format .", "python", "format the Python files (`ruff format`)", (), _FMT_RISK
+    "ruff-format",
+    "ruff format .",
+    "python",
+    "format the Python files (`ruff format`)",
+    (),
+    _FMT_RISK,
+    touches=("*.py", "*.pyi"),
 )
-BLACK = ToolchainRecipe("black", "black .", "python", "format the Python files (`black`)", (), _FMT_RISK)
-ISORT = ToolchainRecipe("isort", "isort .", "python", "sort the Python imports (`isort`)", (), _FMT_RISK)
+BLACK = ToolchainRecipe(
+    "black", "black .", "python", "format the Python files (`black`)", (), _FMT_RISK, touches=("*.py", "*.pyi")
+)
+ISORT = ToolchainRecipe(
+    "isort", "isort .", "python", "sort the Python imports (`isort`)", (), _FMT_RISK, touches=("*.py", "*.pyi")
+)
 RUFF_FIX = ToolchainRecipe(
     "ruff-fix",
     "ruff check --fix .",
@@ -207,6 +240,7 @@ RUFF_FIX = ToolchainRecipe(
     "apply ruff's safe fixes (`ruff check --fix`)",
     (),
     "Only ruff's safe fixes are applied; findings it cannot fix stay and still fail the job.",
+    touches=("*.py", "*.pyi"),
 )
 PRETTIER = ToolchainRecipe(
     "prettier",
@@ -231,10 +265,19 @@ ESLINT_FIX = ToolchainRecipe(
     "apply ESLint's automatic fixes (`eslint --fix`)",
     ("package.json",),
     "Only fixable rules are fixed; the rest still fail the job.",
+    touches=("*.js", "*.jsx", "*.mjs", "*.cjs", "*.ts", "*.tsx", "*.mts", "*.cts", "*.vue"),
 )
-GOFMT = ToolchainRecipe("gofmt", "gofmt -w .", "go", "format the Go files (`gofmt -w`)", ("go.mod",), _FMT_RISK)
+GOFMT = ToolchainRecipe(
+    "gofmt", "gofmt -w .", "go", "format the Go files (`gofmt -w`)", ("go.mod",), _FMT_RISK, touches=("*.go",)
+)
 CARGO_FMT = ToolchainRecipe(
-    "cargo-fmt", "cargo fmt --all", "rust", "format the Rust files (`cargo fmt`)", ("Cargo.toml",), _FMT_RISK
+    "cargo-fmt",
+    "cargo fmt --all",
+    "rust",
+    "format the Rust files (`cargo fmt`)",
+    ("Cargo.toml",),
+    _FMT_RISK,
+    touches=("*.rs",),
 )
 
 TOOLCHAIN_RECIPES: tuple[ToolchainRecipe | GoGet, ...] = (
@@ -266,3 +309,22 @@ JS_FORMAT = ByEvidence(
     "run the formatter the log names (prettier or biome)",
     (("Formatter would have printed", BIOME), ("", PRETTIER)),
 )
+
+
+def toolchain_recipe(name: str) -> ToolchainRecipe | GoGet | None:
+    """The toolchain recipe called ``name`` (None for any other name)."""
+    return next((r for r in TOOLCHAIN_RECIPES if r.id == name), None)
+
+
+def command_line(recipe: ToolchainRecipe | GoGet, argument: str, settings: FixSettings) -> str:
+    """The command the fix workflow runs for ``recipe``; ``ValueError`` when the config does not
+    allow it or ``argument`` is not what the recipe takes (a well-known Go module for go-get)."""
+    if not allowed(recipe.command, settings):
+        raise ValueError(f"`{recipe.command}` is not in the config's fixes.allowed_commands")
+    if "{module}" in recipe.command:
+        if go_module_for(argument, settings) != argument:
+            raise ValueError(f"{argument[:100]!r} is not a well-known Go module (fixes.go_modules)")
+        return recipe.command.replace("{module}", argument)
+    if argument:
+        raise ValueError(f"{recipe.id} takes no argument")
+    return recipe.command
