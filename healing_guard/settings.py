@@ -184,6 +184,7 @@ class Settings:
         event = _read_event(env.get("GITHUB_EVENT_PATH"))
         event_name = env.get("GITHUB_EVENT_NAME", "")
         repository = env.get("GITHUB_REPOSITORY", "")
+        _check_mode(env)
         log_paths = _log_paths(env, workspace)
         run_id, run_attempt = _target_run(env, event, event_name, strict=not log_paths)
         if not log_paths and not _REPOSITORY.fullmatch(repository):
@@ -227,6 +228,35 @@ class Settings:
             output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             own_run_id=_opt_int(env.get("GITHUB_RUN_ID")),
+        )
+
+
+# -- the fix workflow's modes (issue 10) ---------------------------------------------------------
+
+#: ``mode``: ``heal`` (this settings object), or one of the fix workflow's steps (``fixmode.py``).
+MODES = ("heal", "fix-command", "fix")
+
+
+def _check_mode(env: Mapping[str, str]) -> None:
+    """``mode`` is one the guard knows, and ``patch-path`` is only given with ``mode: fix``."""
+    mode = read_input(env, "mode")
+    if mode not in MODES:
+        close = difflib.get_close_matches(mode.strip().lower(), MODES, n=1, cutoff=0.5)
+        raise _invalid(
+            "mode",
+            mode,
+            "not a mode of the guard",
+            f"Use {', '.join(MODES)}: `heal` (the default) heals a failed run; the other two are the steps of "
+            "the fix workflow (examples/workflows/heal-fix.yml).",
+            close[0] if close else None,
+        )
+    patch = read_input(env, "patch-path")
+    if patch and mode != "fix":
+        raise _invalid(
+            "patch-path",
+            patch,
+            "it is only read with mode: fix",
+            "Remove it, or set mode: fix in the fix workflow's step that opens the pull request.",
         )
 
 
