@@ -49,12 +49,14 @@ def gh() -> Iterator[FakeGitHub]:
         yield server
 
 
-def failed_run(gh: FakeGitHub, job_log: str, *, fork: str | None = None, number: int = 7) -> dict[str, Any]:
+def failed_run(
+    gh: FakeGitHub, job_log: str, *, fork: str | None = None, number: int = 7, branch: str = BRANCH
+) -> dict[str, Any]:
     owner = fork.split("/")[0] if fork else None
-    pull = gh.add_pull(head_ref=BRANCH, title="Cart", number=number, head_owner=owner)
+    pull = gh.add_pull(head_ref=branch, title="Cart", number=number, head_owner=owner)
     run = gh.add_run(
         name="CI",
-        head_branch=BRANCH,
+        head_branch=branch,
         head_sha=str(pull["head"]["sha"]),
         event="pull_request",
         head_repository=fork,
@@ -108,6 +110,15 @@ def test_a_fix_pull_request_is_opened_then_found_again_and_updated(gh: FakeGitHu
     assert again["number"] == pull["number"]
     assert str(second_run["id"]) in str(again["body"]) and str(second_run["id"]) not in body
     assert "updated fix pull request" in second.summary
+
+
+def test_a_failure_on_the_guards_own_fix_branch_gets_no_fix_of_its_own(gh: FakeGitHub, tmp_path: Path) -> None:
+    branch = f"healing-guard/{BRANCH}/fix-0123456789abcdef"
+    gh.add_file("requirements.txt", "requests\n", branch=branch)
+    gh.reset_requests()
+    result = heal(gh, tmp_path, failed_run(gh, log("python-module-not-found--python-c-import.log"), branch=branch))
+    assert [p["number"] for p in fix_pulls(gh)] == [7] and writes(gh) == []  # only the run's own pull request
+    assert "the guard's own fix branch" in result.summary
 
 
 def test_a_node_package_is_added_to_package_json_keeping_its_tabs(gh: FakeGitHub, tmp_path: Path) -> None:
