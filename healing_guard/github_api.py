@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin
@@ -790,7 +791,7 @@ class GitHubClient:
             self._call(
                 f"committing {path} to {branch}",
                 "contents: write",
-                lambda payload=payload, path=path: self._json("PUT", f"/contents/{quote(path)}", body=payload),  # type: ignore[misc]
+                partial(self._json, "PUT", f"/contents/{quote(path)}", body=payload),
                 retry_5xx=False,
             )
         if found:
