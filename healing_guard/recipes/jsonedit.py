@@ -112,6 +112,8 @@ def set_member(text: str, path: tuple[str, ...], key: str, value: Any, *, sort: 
         expected = json.loads(text)
     except ValueError as exc:
         raise JsonEditError(f"not valid JSON ({exc})") from exc
+    if not isinstance(expected, dict):
+        raise JsonEditError("the document is not a JSON object")
     target = expected
     for step in path:
         target = target.setdefault(step, {})
