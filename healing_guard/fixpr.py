@@ -15,8 +15,8 @@ FIX_BRANCH_PREFIX = "healing-guard/"
 APP_TOKEN_HOWTO = (
     "A pull request opened with the workflow's GITHUB_TOKEN starts no workflow run, so its checks do not "
     "run by themselves: push a commit to the branch, or close and reopen the pull request. To have them "
-    "run, give the guard a GitHub App token: create one with actions/create-github-app-token "
-    "(an App with contents and pull-requests write) and pass it as the guard's github-token input."
+    "run, pass the guard an installation token of a GitHub App (contents and pull-requests write), made "
+    "with actions/create-github-app-token, as its github-token input."
 )
 
 
