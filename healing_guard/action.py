@@ -25,6 +25,8 @@ from . import config_check
 from .catalogue import load_catalogue
 from .config import load_config
 from .errors import ConfigError, HealingGuardError, SettingsError
+from .fixmode import FIX_MODES
+from .fixmode import main as fix_mode_main
 from .guard import PipelineGuard
 from .policies import secret_values
 from .report import Reporter, outputs
@@ -115,6 +117,8 @@ def _relative(path: str | None, workspace: Path) -> str | None:
 def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) -> int:
     env = os.environ if env is None else env
     edge = Edge.from_env(env, stream or sys.stdout)
+    if read_input(env, "mode") in FIX_MODES:
+        return _fix_mode(read_input(env, "mode"), env, edge)
     try:
         settings = Settings.from_env(env)
     except SettingsError as exc:
@@ -154,3 +158,17 @@ def main(env: Mapping[str, str] | None = None, stream: IO[str] | None = None) ->
         return die(edge, message, code=settings.exit_code(guard_error=True), mode=settings.mode)
     reporter.write_all(result)
     return settings.exit_code(guard_error=bool(result.errors))
+
+
+# -- the fix workflow's steps (issue 10): mode fix-command and mode fix ---------------------------
+
+
+def _fix_mode(mode: str, env: Mapping[str, str], edge: Edge) -> int:
+    """One step of the repository's fix workflow; any problem fails the step with its reason."""
+    try:
+        fix_mode_main(mode, env, edge.stream, edge.redact)
+    except ConfigError as exc:
+        return die(edge, exc.text, code=1, title="Invalid healing-config", file=exc.file, line=exc.line)
+    except HealingGuardError as exc:
+        return die(edge, str(exc), code=1, title=f"{TITLE}: fix workflow ({mode})")
+    return 0

@@ -13,8 +13,8 @@ from functools import cache
 
 from jinja2.sandbox import SandboxedEnvironment
 
-from .fixes import distribution_for
 from .models import Diagnosis
+from .recipes import distribution_for
 
 MAX_ADVICE = 4000
 

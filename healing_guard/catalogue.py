@@ -93,6 +93,7 @@ def parse_strategy(data: Any, *, file: str, builtin: bool = True) -> Strategy:
             action=rem["action"],
             description=rem["description"].strip(),
             retry_delay_seconds=rem.get("retry_delay_seconds"),
+            recipe=rem.get("recipe"),
         ),
         tags=tuple(data.get("tags", ())),
         wins_against=str(data.get("wins_against", "")).strip(),

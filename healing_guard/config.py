@@ -35,6 +35,7 @@ from .files import read_at_most, special_kind
 from .history.policy import MemoryPolicy
 from .models import ACTIONS, Risk, Strategy
 from .policies import ApprovalPolicy, Channel, IncidentPolicy, approvals_policy, incident_policy, notification_channels
+from .recipes.base import FixSettings
 
 #: A larger file is refused: a config never needs this much, and the parser's work stays bounded.
 MAX_CONFIG_BYTES = 1024 * 1024
@@ -154,6 +155,8 @@ class GuardConfig:
     incidents: IncidentPolicy = field(default_factory=IncidentPolicy)
     #: ``memory``: flaky tests, adaptive healing and the mass-failure brake (issue 9)
     memory: MemoryPolicy = field(default_factory=MemoryPolicy)
+    # -- fix pull requests (issue 10): the whole ``fixes`` section ------------------------------
+    fixes: FixSettings = field(default_factory=FixSettings)
 
     @classmethod
     def default(cls) -> GuardConfig:
@@ -751,6 +754,7 @@ class _Builder:
             notifications=notification_channels(d.get("notifications")),
             incidents=incident_policy(d.get("incidents")),
             memory=self._memory(d.get("memory") or {}),
+            fixes=fix_settings(d.get("fixes") or {}),
         )
         if self.problems:
             return config, self.catalogue
@@ -951,3 +955,19 @@ def _strip_catalogue_prefix(exc: CatalogueError) -> str:
     parts = (f"file {exc.file}" if exc.file else "", f"strategy {exc.strategy!r}" if exc.strategy else "")
     prefix = ", ".join(p for p in parts if p) + ": "
     return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+# -- fix pull requests (issue 10) ---------------------------------------------------------------
+
+
+def fix_settings(fixes: Mapping[str, Any]) -> FixSettings:
+    """The config's ``fixes`` section (validated by the schema) as ``FixSettings``."""
+    allowed = fixes.get("allowed_commands")
+    return FixSettings(
+        python_distributions=MappingProxyType(dict(fixes.get("python_distributions") or {})),
+        npm_packages=frozenset(fixes.get("npm_packages") or ()),
+        gems=frozenset(fixes.get("gems") or ()),
+        go_modules=frozenset(fixes.get("go_modules") or ()),
+        workflow=str(fixes.get("workflow") or ""),
+        allowed_commands=tuple(allowed) if allowed is not None else None,
+    )

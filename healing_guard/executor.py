@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING
 
 from .config import GuardConfig
 from .errors import GitHubConflictError, GitHubError
-from .fixes import Repository
+from .fixpr import APP_TOKEN_HOWTO, FixProposal, is_fix_branch, open_fix
 from .markers import comment_marker, issue_marker, read_state
 from .provider import Provider, RunInfo
+from .recipes import WORKFLOWS_REFUSED, Dispatch, Repository, in_workflows, safe_path
 from .render import jinja_env
 from .results import Decision, JobResult, Outcome, ResultBuilder
 from .sanitize import Redactor, clean, truncate
@@ -132,37 +133,64 @@ class Executor:
         return self._outcome(step, "done", "; ".join(notes))
 
     def fix_pr(self, step: PlannedStep) -> Outcome:
-        """Open a pull request with the change the remediation's recipe proposes."""
+        """Open (or update) the pull request with the change the strategy's recipe proposes, or
+        dispatch the fix workflow when the change needs the project's toolchain."""
         r = self._job(step.jobs[0])
-        recipe = step.remedy.recipe
+        recipe = step.remedy.recipe(r.diagnosis) if step.remedy.recipe else None
         if recipe is None:
             return self._outcome(step, "skipped", f"no fix recipe for {r.diagnosis.strategy}")
         base = self.run.head_branch
+        if is_fix_branch(base):
+            return self._outcome(step, "skipped", f"{base} is the guard's own fix branch: a fix is not fixed again")
         repo = Repository(
             read=lambda path: self.provider.get_file(path, base),
             listdir=lambda path: self.provider.list_directory(path, base),
         )
-        change = recipe.propose(r.diagnosis, repo, self.config.python_distributions)
-        if isinstance(change, str):
-            return self._outcome(step, "skipped", change)
+        proposal = recipe.propose(r.diagnosis, repo, self.config.fixes)
+        if isinstance(proposal, str):
+            return self._outcome(step, "skipped", f"no pull request ({recipe.id}); advice instead: {proposal}")
+        signature = r.diagnosis.signature
+        if isinstance(proposal, Dispatch):
+            workflow = self.config.fixes.workflow
+            inputs = {
+                "recipe": proposal.recipe,
+                "sha": self.run.head_sha,
+                "signature": signature,
+                "run-id": str(self.run.id),
+                "argument": proposal.argument,
+            }
+            self.provider.dispatch_workflow(workflow, base, inputs)
+            return self._outcome(
+                step,
+                "done",
+                f"dispatched the fix workflow {workflow} on {base} to run `{proposal.command}` "
+                f"({self._line(proposal.summary)}); it hands the diff back to the guard in fix mode",
+            )
+        if in_workflows(proposal.path) or not safe_path(proposal.path):
+            return self._outcome(step, "skipped", f"no pull request: {WORKFLOWS_REFUSED}")
+        change = FixProposal(
+            proposal.summary, ((proposal.path, proposal.content),), recipe.id, proposal.risk, proposal.verify
+        )
         summary = self._line(change.summary)
-        body = self._render("fix_pr.md.j2", r=r, change=change, marker=issue_marker(r.diagnosis.signature))
-        posted = self.provider.open_fix_pull_request(
+        body = self._render(
+            "fix_pr.md.j2",
+            r=r,
+            change=change,
+            marker=issue_marker(signature),
+            run_url=self.run.html_url,
+            token_note=APP_TOKEN_HOWTO,
+        )
+        posted = open_fix(
+            self.provider,
             base=base,
-            branch=f"healing-guard/fix-{r.diagnosis.signature}",
-            path=change.path,
-            content=change.content,
-            sha=change.sha,
-            message=f"fix(ci): {summary}\n\nProposed by Self-Healing Pipeline Guard for run {self.run.id}.",
-            title=f"fix(ci): {summary}",
+            signature=signature,
+            proposal=change,
+            title=f"fix(ci): {summary}"[:250],
             body=body,
+            run_id=self.run.id,
         )
-        return self._outcome(
-            step,
-            "done",
-            f"{'opened' if posted.created else 'already open'}: #{posted.number} {summary}",
-            posted.html_url,
-        )
+        verb = "opened" if posted.created else "updated"
+        return self._outcome(step, "done", f"{verb} fix pull request #{posted.number}: {summary}", posted.html_url)
 
     def comment(self, step: PlannedStep) -> Outcome:
         """Post the diagnosis on the pull request, or update the guard's comment there."""

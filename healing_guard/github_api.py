@@ -25,6 +25,7 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin
@@ -748,20 +749,23 @@ class GitHubClient:
         return self._call(f"listing {path or 'the top level'} at {ref}", "contents: read", run)
 
     def open_fix_pull_request(
-        self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str
+        self, *, base: str, branch: str, files: Sequence[tuple[str, str]], message: str, title: str, body: str
     ) -> Posted:
-        """Branch from ``base``, commit ``content`` to ``path`` there, open a PR into ``base``.
+        """Branch from ``base``, commit ``files`` ((path, text) each) there, open a PR into ``base``;
+        or, when the guard's pull request from ``branch`` is open already, bring its branch and its
+        title and body up to date (one pull request per branch, found again, never duplicated).
 
         Resumable: a branch left by an earlier attempt (say, a rate limit on ``POST /pulls``) is
         reused when it holds only the guard's own commits (reset to ``base`` when ``base`` moved
-        on); a branch with anyone else's commits is left alone with a clear error."""
+        on); a branch with anyone else's commits is left alone with a clear error. A file whose
+        text on the branch is already ``text`` is not committed again."""
         what = "opening a fix pull request"
         write = "contents: write, pull-requests: write"
         found = self._call(
-            f"looking for an open fix pull request from {branch}", "pull-requests: read", lambda: self._own_pull(branch)
+            f"looking for an open fix pull request from {branch}",
+            "pull-requests: read",
+            lambda: self._own_pull_item(branch),
         )
-        if found:
-            return found
 
         def base_sha() -> str:
             ref = _expect(self._json("GET", f"/git/ref/heads/{quote(base)}"), dict, "GET /git/ref")
@@ -781,27 +785,43 @@ class GitHubClient:
                 raise
             return True
 
-        fresh = self._call(f"creating branch {branch}", "contents: write", create_branch, retry_5xx=False)
-        current: tuple[str, str] | None
-        if fresh:
-            current = None
-            blob = sha
-        else:
+        fresh = (
+            False
+            if found
+            else self._call(f"creating branch {branch}", "contents: write", create_branch, retry_5xx=False)
+        )
+        if not fresh:
             self._resume_branch(base, branch, start)
+        for path, content in files:
             current = self.get_file(path, branch)
-            blob = current[1] if current else None
-        if not (current and current[0] == content):
+            if current and current[0] == content:
+                continue
             payload: dict[str, Any] = {
                 "message": message,
                 "content": base64.b64encode(content.encode("utf-8")).decode("ascii"),
                 "branch": branch,
             }
-            if blob:
-                payload["sha"] = blob
+            if current:
+                payload["sha"] = current[1]
             self._call(
                 f"committing {path} to {branch}",
                 "contents: write",
-                lambda: self._json("PUT", f"/contents/{quote(path)}", body=payload),
+                partial(self._json, "PUT", f"/contents/{quote(path)}", body=payload),
+                retry_5xx=False,
+            )
+        if found:
+            number = int(found["number"])
+            if found.get("title") == title and _body(found) == body:
+                return _posted(found, "number", "GET /pulls", created=False)
+            return self._call(
+                f"updating fix pull request #{number}",
+                "pull-requests: write",
+                lambda: _posted(
+                    self._json("PATCH", f"/pulls/{number}", body={"title": title, "body": body}),
+                    "number",
+                    "PATCH /pulls",
+                    created=False,
+                ),
                 retry_5xx=False,
             )
 
@@ -825,13 +845,33 @@ class GitHubClient:
                 )
         return posted
 
+    def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str]) -> None:
+        """Start ``workflow`` (its file name or id) on ``ref`` with ``inputs`` (``workflow_dispatch``)."""
+        what = f"dispatching the fix workflow {workflow} on {ref}"
+
+        def run() -> None:
+            self._json(
+                "POST",
+                f"/actions/workflows/{quote(workflow, safe='')}/dispatches",
+                body={"ref": ref, "inputs": dict(inputs)},
+            )
+
+        self._call(what, "actions: write", run, retry_5xx=False)
+
     def _own_pull(self, branch: str) -> Posted | None:
+        item = self._own_pull_item(branch)
+        return _posted(item, "number", "GET /pulls", created=False) if item is not None else None
+
+    def _own_pull_item(self, branch: str) -> dict[str, Any] | None:
+        """The guard's open pull request from ``branch`` (None when there is none); another
+        account's pull request from that branch is a conflict."""
         owner = self.repository.split("/")[0]
         pulls = _expect(self._json("GET", "/pulls", {"state": "open", "head": f"{owner}:{branch}"}), list, "GET /pulls")
         me = self.identity()
         for p in pulls:
             if isinstance(p, dict) and _login(p) == me:
-                return _posted(p, "number", "GET /pulls", created=False)
+                _number(p, "number", "GET /pulls")
+                return p
         others = sorted({_login(p) for p in pulls if isinstance(p, dict)})
         if others:
             raise GitHubConflictError(

@@ -63,6 +63,8 @@ class Remediation:
     action: str
     description: str
     retry_delay_seconds: int | None = None
+    #: the fix recipe (``healing_guard.recipes``) a fix pull request for this failure uses
+    recipe: str | None = None
 
 
 @dataclass(frozen=True)

@@ -31,9 +31,13 @@ class ApprovalPolicy:
     raise_on_protected_branches: bool = True
 
     def protects(self, path: str) -> bool:
-        """Whether ``path`` (relative to the repository root) matches a protected-path glob."""
+        """Whether ``path`` (relative to the repository root, or a glob of the paths a change may
+        touch) may be a protected path: it matches a protected glob, or the glob it is matches one."""
         clean = path.strip().lstrip("/")
-        return bool(clean) and any(fnmatch.fnmatchcase(clean, g.lstrip("/")) for g in self.protected_paths)
+        return bool(clean) and any(
+            fnmatch.fnmatchcase(clean, g.lstrip("/")) or fnmatch.fnmatchcase(g.lstrip("/"), clean)
+            for g in self.protected_paths
+        )
 
 
 @dataclass(frozen=True)

@@ -159,8 +159,15 @@ class Provider(Protocol):
     def list_directory(self, path: str, ref: str) -> list[str] | None: ...
 
     def open_fix_pull_request(
-        self, *, base: str, branch: str, path: str, content: str, sha: str | None, message: str, title: str, body: str
-    ) -> Posted: ...
+        self, *, base: str, branch: str, files: Sequence[tuple[str, str]], message: str, title: str, body: str
+    ) -> Posted:
+        """Open the guard's pull request from ``branch`` with ``files`` ((path, text) each), or bring
+        the open one up to date."""
+        ...
+
+    def dispatch_workflow(self, workflow: str, ref: str, inputs: Mapping[str, str]) -> None:
+        """Start ``workflow`` on ``ref`` with ``inputs`` (a ``workflow_dispatch`` event)."""
+        ...
 
     # -- the audit trail (issue 9): a state branch through the Git Data API, and past runs ---------
 

@@ -11,7 +11,7 @@ contract (every gate holds for it, it has a handler, its fallbacks are safe).
 |---|---|---|---|---|---|
 | rerun | yes (starts jobs) | yes | allowed | allowed | the run attempt |
 | clear-cache | yes (deletes caches) | yes | comment | comment | the cache key on the run's ref |
-| fix-pr | yes (branch, commit, PR) | no | comment | comment | the failure signature (one branch) |
+| fix-pr | yes (branch, commit, PR; or the fix workflow) | no | comment | comment | signature + branch (one PR) |
 | comment | no | no | allowed | allowed | the pull request (one comment) |
 | escalate | no | no | allowed | allowed | the failure signature (one issue) |
 | approval | no (posts the plan) | no | allowed | allowed | the run attempt (one plan comment) |
@@ -36,9 +36,10 @@ from typing import TYPE_CHECKING
 
 from . import executor
 from .config import GuardConfig
-from .fixes import PYTHON_REQUIREMENT, REQUIREMENTS_FILES, FixRecipe
 from .models import Diagnosis
 from .provider import JobInfo, RunInfo
+from .recipes import Recipe, fix_recipe
+from .recipes import touches as recipe_touches
 
 if TYPE_CHECKING:
     from .history.memory import LearnedFix
@@ -73,8 +74,8 @@ class Remedy:
     idempotent_by: str
     key: Callable[[RunInfo, Diagnosis], str]
     handler: Handler | None
-    #: for fix-pr: the change it proposes
-    recipe: FixRecipe | None = None
+    #: for fix-pr: the recipe of the change it proposes, by the diagnosis (its strategy names it)
+    recipe: Callable[[Diagnosis], Recipe | None] | None = None
     #: a precondition on the diagnosis' facts; returns why it does not hold (then: advice)
     requires: Callable[[Diagnosis, GuardConfig], str | None] | None = None
     #: the repository files it may change (``approvals.protected_paths`` makes it high risk)
@@ -99,7 +100,10 @@ def _needs_cache_key(diagnosis: Diagnosis, config: GuardConfig) -> str | None:
 
 
 def _needs_recipe(diagnosis: Diagnosis, config: GuardConfig) -> str | None:
-    return PYTHON_REQUIREMENT.applies(diagnosis, config.python_distributions)
+    recipe = fix_recipe(diagnosis)
+    if recipe is None:
+        return f"{diagnosis.strategy} names no fix recipe"
+    return recipe.applies(diagnosis, config.fixes)
 
 
 REGISTRY: Mapping[str, Remedy] = {
@@ -138,12 +142,15 @@ REGISTRY: Mapping[str, Remedy] = {
             implies_rerun=False,
             on_protected_branch=ADVICE,
             on_fork=ADVICE,
-            idempotent_by="the failure signature: one branch healing-guard/fix-<signature>, one open pull request",
-            key=lambda run, d: f"fix-pr:{d.signature}",
+            idempotent_by=(
+                "the failure signature and the branch: one branch healing-guard/<branch>/fix-<signature>, one open "
+                "pull request, found again and updated"
+            ),
+            key=lambda run, d: f"fix-pr:{d.signature}@{run.head_branch}",
             handler=executor.Executor.fix_pr,
-            recipe=PYTHON_REQUIREMENT,
+            recipe=fix_recipe,
             requires=_needs_recipe,
-            touches=lambda d, c: (*REQUIREMENTS_FILES, "pyproject.toml", "setup.cfg"),
+            touches=lambda d, c: recipe_touches(d),
         ),
         Remedy(
             name="comment",

@@ -38,6 +38,8 @@ INPUTS: dict[str, str] = {
     "strategy": "auto-detect",
     "fail-on-error": "false",
     "mode": "auto",
+    # the fix workflow's steps (issue 10): "fix-command" or "fix" (see fixmode.py)
+    "patch-path": "",
 }
 
 OUTPUTS: tuple[str, ...] = ("category", "confidence", "risk", "strategy", "action", "healed", "diagnosis")
@@ -194,6 +196,7 @@ class Settings:
         event = _read_event(env.get("GITHUB_EVENT_PATH"))
         event_name = env.get("GITHUB_EVENT_NAME", "")
         repository = env.get("GITHUB_REPOSITORY", "")
+        _check_mode(env)
         log_paths = _log_paths(env, workspace)
         run_id, run_attempt = _target_run(env, event, event_name, strict=not log_paths)
         if not log_paths and not _REPOSITORY.fullmatch(repository):
@@ -243,22 +246,40 @@ class Settings:
         )
 
 
-MODES = ("auto", "approve")
+# -- mode: auto, approve, or one of the fix workflow's steps (issue 10) ------------------------------
+
+#: ``auto`` heals a failed run (or diagnoses log-path files); ``approve`` acts on a /heal comment;
+#: ``fix-command`` and ``fix`` are the fix workflow's steps (``fixmode.py``).
+MODES = ("auto", "approve", "fix-command", "fix")
+
+
+def _check_mode(env: Mapping[str, str]) -> None:
+    """``mode`` is one the guard knows, and ``patch-path`` is only given with ``mode: fix``."""
+    mode = read_input(env, "mode")
+    if mode not in MODES:
+        close = difflib.get_close_matches(mode.strip().lower(), MODES, n=1, cutoff=0.5)
+        raise _invalid(
+            "mode",
+            mode,
+            "not a mode",
+            "Give auto (heal a failed run, or diagnose log-path files), approve (in a workflow on "
+            "issue_comment: act on /heal approve and /heal reject; see examples/workflows/heal-approve.yml), "
+            "or fix-command / fix (the steps of the fix workflow, examples/workflows/heal-fix.yml).",
+            close[0] if close else None,
+        )
+    patch = read_input(env, "patch-path")
+    if patch and mode != "fix":
+        raise _invalid(
+            "patch-path",
+            patch,
+            "it is only read with mode: fix",
+            "Remove it, or set mode: fix in the fix workflow's step that opens the pull request.",
+        )
 
 
 def _mode(env: Mapping[str, str]) -> str:
-    value = read_input(env, "mode")
-    if value in MODES:
-        return value
-    close = difflib.get_close_matches(value.strip().lower(), MODES, n=1, cutoff=0.5)
-    raise _invalid(
-        "mode",
-        value,
-        "not a mode",
-        "Give auto (heal a failed run, or diagnose log-path files) or approve (in a workflow on issue_comment: "
-        "act on /heal approve and /heal reject; see examples/workflows/heal-approve.yml).",
-        close[0] if close else None,
-    )
+    _check_mode(env)
+    return read_input(env, "mode")
 
 
 def _comment(event: Mapping[str, Any], event_name: str) -> CommentEvent:

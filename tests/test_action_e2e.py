@@ -268,7 +268,7 @@ def test_missing_python_module_opens_a_fix_pull_request(gh: FakeGitHub, tmp_path
     result = heal(gh, tmp_path, run)
     assert result.returncode == 0, result.stderr
     assert "fix-pr" in result.outputs["action"].split(",")
-    fix = [p for p in gh.pulls.values() if str(p["head"]["ref"]).startswith("healing-guard/fix-")]
+    fix = [p for p in gh.pulls.values() if str(p["head"]["ref"]).startswith("healing-guard/feature/cart/fix-")]
     assert len(fix) == 1 and fix[0]["base"]["ref"] == "feature/cart"
     assert gh.file("requirements.txt", fix[0]["head"]["ref"]) == "requests==2.32.3\nPyYAML\n"
     assert gh.file("requirements.txt", "feature/cart") == "requests==2.32.3\n"

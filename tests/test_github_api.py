@@ -169,9 +169,7 @@ def fix_kwargs(**overrides: Any) -> dict[str, Any]:
     kwargs: dict[str, Any] = {
         "base": "main",
         "branch": "healing-guard/fix-0123456789abcdef",
-        "path": "requirements.txt",
-        "content": "requests\nPyYAML\n",
-        "sha": None,
+        "files": [("requirements.txt", "requests\nPyYAML\n")],
         "message": "fix(ci): add PyYAML",
         "title": "fix(ci): add PyYAML",
         "body": f"{MARKER}\nAdds PyYAML.",
@@ -182,9 +180,7 @@ def fix_kwargs(**overrides: Any) -> dict[str, Any]:
 
 def seed_requirements(gh: FakeGitHub, client: GitHubClient) -> dict[str, Any]:
     gh.add_file("requirements.txt", "requests\n")
-    found = client.get_file("requirements.txt", "main")
-    assert found is not None
-    return fix_kwargs(sha=found[1])
+    return fix_kwargs()
 
 
 def branch_commits(gh: FakeGitHub, client: GitHubClient, branch: str) -> list[dict[str, Any]]:
@@ -209,6 +205,22 @@ def test_a_fix_resumes_after_a_rate_limit_left_its_branch_behind(gh: FakeGitHub)
     gh.reset_requests()
     assert not client.open_fix_pull_request(**kwargs).created
     assert gh.writes() == []
+
+
+def test_an_open_fix_is_found_again_and_updated_never_duplicated(gh: FakeGitHub) -> None:
+    client = client_for(gh)
+    kwargs = seed_requirements(gh, client)
+    first = client.open_fix_pull_request(**kwargs)
+    assert first.created
+    # the same failure again, with another change and another body: the same pull request
+    again = {**kwargs, "files": [("requirements.txt", "requests\nPyYAML>=6\n")], "body": f"{MARKER}\nSeen twice."}
+    second = client.open_fix_pull_request(**again)
+    assert not second.created and second.number == first.number
+    assert len(fix_pulls := [p for p in gh.pulls.values() if p["head"]["ref"] == kwargs["branch"]]) == 1
+    assert fix_pulls[0]["body"].endswith("Seen twice.")
+    assert gh.file("requirements.txt", kwargs["branch"]) == "requests\nPyYAML>=6\n"
+    commits = branch_commits(gh, client, kwargs["branch"])
+    assert [c["author"]["login"] for c in commits] == [BOT, BOT]
 
 
 def test_a_leftover_branch_is_reset_when_base_moved_on(gh: FakeGitHub) -> None:

@@ -206,9 +206,7 @@ def test_the_guards_own_commits_are_recorded_as_its_fix(gh: FakeGitHub, tmp_path
     client(gh).open_fix_pull_request(
         base="feature/cart",
         branch="healing-guard/fix-x",
-        path="requirements.txt",
-        content="pyyaml\n",
-        sha=None,
+        files=[("requirements.txt", "pyyaml\n")],
         message="fix",
         title="fix",
         body="fix",

@@ -50,7 +50,7 @@ def diag(
         evidence=(EvidenceLine(3, "boom"),),
         failed_step="Run x",
         signature=f"sig-{category}-{strategy}",
-        remediation=Remediation(action, "do the thing"),
+        remediation=Remediation(action, "do the thing", recipe="python-dependency" if action == "fix-pr" else None),
     )
 
 

@@ -54,7 +54,7 @@ def diagnosis(category: str = "dependency_missing", **changes: object) -> Diagno
         evidence=(EvidenceLine(3, "E   ModuleNotFoundError: No module named 'yaml'"),),
         failed_step="Run tests",
         signature="sig",
-        remediation=Remediation("comment", "advice"),
+        remediation=Remediation("comment", "advice", recipe="python-dependency"),  # as the strategy names it
     )
     return replace(d, **changes)  # type: ignore[arg-type]
 

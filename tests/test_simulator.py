@@ -763,7 +763,7 @@ def test_concurrent_clients(gh: FakeGitHub) -> None:
 def test_every_operation_answers_with_its_openapi_schema(
     gh: FakeGitHub, make_server: ServerFactory, openapi: OpenApiChecker
 ) -> None:
-    """Hit all 44 operations once with a success status and validate each answer."""
+    """Hit all 46 operations once with a success status and validate each answer."""
     client = client_for(gh)
     run, failing, _ = seed_failed_run(gh)
     running = gh.add_run(status="in_progress", conclusion=None)
@@ -818,7 +818,15 @@ def test_every_operation_answers_with_its_openapi_schema(
         input={"message": "m", "content": "eAo=", "sha": file_sha, "branch": "fix"},
     )
     raw(client, "PUT", f"{REPO}/contents/new.txt", input={"message": "m", "content": "eAo=", "branch": "fix"})
-    raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})
+    pull = raw(client, "POST", f"{REPO}/pulls", input={"title": "t", "head": "fix", "base": "main"})[1]
+    raw(client, "PATCH", f"{REPO}/pulls/{pull['number']}", input={"body": "updated"})
+    gh.add_file(".github/workflows/heal-fix.yml", "on:\n  workflow_dispatch:\n    inputs:\n      recipe:\n")
+    raw(
+        client,
+        "POST",
+        f"{REPO}/actions/workflows/heal-fix.yml/dispatches",
+        input={"ref": "main", "inputs": {"recipe": "x"}},
+    )
     get("/compare/main...fix")
     raw(client, "PATCH", f"{REPO}/git/refs/heads/fix", input={"sha": main_sha, "force": True})
     # the Git Data API (the audit trail's state branch, issue 9)
@@ -841,7 +849,7 @@ def test_every_operation_answers_with_its_openapi_schema(
     for record in gh.requests + personal.requests:
         local.check(record)
     assert local.validated == set(local.operations), sorted(set(local.operations) - local.validated)
-    assert len(local.operations) == 44
+    assert len(local.operations) == 46
 
 
 def test_route_table_is_exactly_the_openapi_operations(openapi: OpenApiChecker) -> None:
@@ -1062,3 +1070,81 @@ def test_collaborator_permission_maps_roles_as_github_does(gh: FakeGitHub) -> No
     assert level("passer-by") == ("read", "read")  # a public repository: anyone reads
     status = client.requester.requestJson("GET", f"{REPO}/collaborators/nobody-here/permission")[0]
     assert status == 404
+# --------------------------------------------------------------------------- workflow dispatch and pull updates
+
+
+DISPATCH_WORKFLOW = """name: fix
+on:
+  workflow_dispatch:
+    inputs:
+      recipe:
+        description: the recipe
+        required: true
+      argument:
+        required: false
+"""
+
+
+@pytest.mark.parametrize(
+    ("workflow", "body", "status", "message"),
+    [
+        ("nope.yml", {"ref": "main"}, 404, "Not Found"),
+        ("fix.yml", {}, 422, '"ref" wasn\'t supplied'),
+        ("fix.yml", {"ref": "no-such-branch", "inputs": {"recipe": "x"}}, 422, "No ref found for: no-such-branch"),
+        (
+            "fix.yml",
+            {"ref": "main", "inputs": {"recipe": "x", "extra": "1"}},
+            422,
+            'Unexpected inputs provided: ["extra"]',
+        ),
+        ("fix.yml", {"ref": "main", "inputs": {"argument": "a"}}, 422, "Required input 'recipe' not provided"),
+        ("ci.yml", {"ref": "main"}, 422, "Workflow does not have 'workflow_dispatch' trigger"),
+        ("fix.yml", {"ref": "main", "inputs": {f"i{n}": "x" for n in range(26)}}, 422, "maximum number of properties"),
+    ],
+)
+def test_workflow_dispatch_answers_as_github_does(
+    gh: FakeGitHub, workflow: str, body: dict[str, Any], status: int, message: str
+) -> None:
+    gh.add_file(".github/workflows/fix.yml", DISPATCH_WORKFLOW)
+    gh.add_file(".github/workflows/ci.yml", "on: push\njobs: {}\n")
+    client = client_for(gh)
+    with pytest.raises(GithubException) as caught:
+        raw(client, "POST", f"{REPO}/actions/workflows/{workflow}/dispatches", input=body)
+    assert caught.value.status == status and message in str(caught.value.data["message"])
+    assert gh.dispatches == []
+
+
+def test_workflow_dispatch_queues_a_run_and_can_return_it(gh: FakeGitHub) -> None:
+    gh.add_file(".github/workflows/fix.yml", DISPATCH_WORKFLOW)
+    client = client_for(gh)
+    _, data = raw(
+        client, "POST", f"{REPO}/actions/workflows/fix.yml/dispatches", input={"ref": "main", "inputs": {"recipe": "x"}}
+    )
+    assert data is None or data == {}
+    _, details = raw(
+        client,
+        "POST",
+        f"{REPO}/actions/workflows/fix.yml/dispatches",
+        input={"ref": "refs/heads/main", "inputs": {"recipe": "y"}, "return_run_details": True},
+    )
+    first, second = gh.dispatches
+    assert first["inputs"] == {"recipe": "x"} and second["ref"] == "refs/heads/main"
+    run = gh.run(details["workflow_run_id"])
+    assert run["event"] == "workflow_dispatch" and run["status"] == "queued" and run["head_branch"] == "main"
+    assert details["html_url"].endswith(f"/actions/runs/{run['id']}")
+
+
+def test_pull_update_changes_title_body_and_state(gh: FakeGitHub) -> None:
+    gh.add_pull(number=3, head_ref="feature/y")
+    client = client_for(gh)
+    _, pull = raw(client, "PATCH", f"{REPO}/pulls/3", input={"title": "New", "body": "Body"})
+    assert (pull["title"], pull["body"], pull["state"]) == ("New", "Body", "open")
+    _, closed = raw(client, "PATCH", f"{REPO}/pulls/3", input={"state": "closed"})
+    assert closed["state"] == "closed"
+    for body, status in (({"title": ""}, 422), ({"base": "nope"}, 422), ({"state": "merged"}, 422)):
+        with pytest.raises(GithubException) as caught:
+            raw(client, "PATCH", f"{REPO}/pulls/3", input=body)
+        assert caught.value.status == status
+    with pytest.raises(GithubException) as missing:
+        raw(client, "PATCH", f"{REPO}/pulls/99", input={"title": "x"})
+    assert missing.value.status == 404

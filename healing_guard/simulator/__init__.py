@@ -1,11 +1,11 @@
 """A stateful fake of the GitHub REST API, served over real HTTP on 127.0.0.1.
 
 Used by the test-suite (PyGithub pointed at ``FakeGitHub.url``) and by ``healing-guard demo``.
-Standard library only.  It implements the 44 operations the guard calls (the 33 of
+Standard library only.  It implements the 46 operations the guard calls (the 33 of
 ``github-ci-endpoints.openapi.json`` in the shared corpus, ``users/get-authenticated``,
 ``issues/delete-comment``, ``repos/compare-commits-with-basehead``, ``git/update-ref``,
-``repos/get-collaborator-permission-level``, and the Git Data API's commits, trees and blobs for
-the audit trail's state branch:
+``repos/get-collaborator-permission-level``, ``pulls/update``, ``actions/create-workflow-dispatch``,
+and the Git Data API's commits, trees and blobs for the audit trail's state branch:
 see ``tests/fixtures/github-openapi/README.txt``), with GitHub's payload shapes, status codes,
 error documents, pagination ``Link`` headers, rate-limit headers, token permissions, 302 log
 redirects to short-lived pre-signed URLs, and re-runs as new attempts of a run.  The token acts

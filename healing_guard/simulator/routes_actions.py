@@ -1,4 +1,4 @@
-"""Actions routes: workflow runs, attempts, jobs, logs, re-runs, cancel, caches (19 operations).
+"""Actions routes: workflow runs, attempts, jobs, logs, re-runs, cancel, caches, dispatch (20 operations).
 
 Behaviour worth knowing (see ``state.py`` for the re-run model):
 
@@ -13,12 +13,21 @@ Behaviour worth knowing (see ``state.py`` for the re-run model):
   is not completed; 403 "Unable to retry this workflow run because it was created over a month
   ago" after 30 days; 403 "This workflow run cannot be retried" when a failed-jobs re-run finds
   no failed job.  Cancel answers 202 ``{}``, or 409 when the run is already completed.
+* ``workflow_dispatch``: the workflow is named by id or file name (404 when GitHub knows no such
+  workflow: none of its runs, not in the default branch); 422 when ``ref`` is missing ("\"ref\"
+  wasn't supplied."), names no branch ("No ref found for: <ref>"), when the workflow file at
+  that ref has no ``workflow_dispatch`` trigger, when an input is not declared ("Unexpected
+  inputs provided: [...]") or a required one is missing, and over 25 inputs. It queues a run
+  (event ``workflow_dispatch``) and answers 204, or 200 with the run's id and URLs when
+  ``return_run_details`` is true.
 * Cache deletion by key matches the key exactly (and the ref when given); 404 when nothing
   matched.  Cache listing filters by key *prefix* and exact ref.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -438,3 +447,119 @@ def cache_usage(req: Request) -> Response:
         "active_caches_count": len(caches),
     }
     return Response(200, body)
+
+
+# --------------------------------------------------------------------------- workflow dispatch
+
+_WORKFLOWS = "https://docs.github.com/rest/actions/workflows"
+MAX_DISPATCH_INPUTS = 25
+
+
+def _workflow_path(req: Request, wanted: str) -> str:
+    """The path of the workflow ``wanted`` names (its id or file name): one GitHub knows from a run
+    or from the default branch's ``.github/workflows/``."""
+    for path, wid in req.state.workflows.items():
+        if wanted in (str(wid), path, path.rsplit("/", 1)[-1]):
+            return path
+    default = req.state.branch_commit(req.state.default_branch)
+    path = f".github/workflows/{wanted}"
+    if default is not None and path in default.tree:
+        req.state.workflow_id(path)
+        return path
+    raise not_found()
+
+
+def dispatch_inputs(text: str) -> tuple[bool, dict[str, bool]]:
+    """Whether a workflow file has a ``workflow_dispatch`` trigger, and its inputs (name → required).
+
+    Enough YAML for the block form GitHub's docs use (``on:`` → ``workflow_dispatch:`` →
+    ``inputs:`` → one key per input); the standard library has no YAML parser."""
+    lines = [line.split(" #", 1)[0].rstrip() for line in text.splitlines() if not line.lstrip().startswith("#")]
+    trigger = any(re.search(r"\bworkflow_dispatch\b", line) for line in lines)
+    inputs: dict[str, bool] = {}
+    start = next((i for i, line in enumerate(lines) if re.match(r"^\s*workflow_dispatch:\s*$", line)), None)
+    if start is None:
+        return trigger, inputs
+    level = len(lines[start]) - len(lines[start].lstrip())
+    block: list[str] = []
+    for line in lines[start + 1 :]:
+        if line.strip() and len(line) - len(line.lstrip()) <= level:
+            break
+        block.append(line)
+    at = next((i for i, line in enumerate(block) if line.strip() == "inputs:"), None)
+    if at is None:
+        return trigger, inputs
+    base = len(block[at]) - len(block[at].lstrip())
+    key_indent: int | None = None
+    current = ""
+    for line in block[at + 1 :]:
+        if not line.strip():
+            continue
+        indent = len(line) - len(line.lstrip())
+        if indent <= base:
+            break
+        key_indent = indent if key_indent is None else key_indent
+        if indent == key_indent:
+            current = line.strip().rstrip(":").strip("'\"")
+            inputs[current] = False
+        elif current and re.match(r"^\s*required:\s*true\s*$", line):
+            inputs[current] = True
+    return trigger, inputs
+
+
+@routes.add(
+    "POST",
+    "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches",
+    "actions/create-workflow-dispatch",
+    f"{_WORKFLOWS}#create-a-workflow-dispatch-event",
+    permission=_WRITE,
+)
+def create_workflow_dispatch(req: Request) -> Response:
+    state = req.state
+    path = _workflow_path(req, req.params["workflow_id"])
+    data = req.body_dict()
+    ref = data.get("ref")
+    if not isinstance(ref, str) or not ref:
+        raise ApiError(422, 'Invalid request.\n\n"ref" wasn\'t supplied.')
+    branch = ref.removeprefix("refs/heads/")
+    commit = state.branch_commit(branch)
+    if commit is None:
+        raise ApiError(422, f"No ref found for: {ref}")
+    inputs = data.get("inputs") or {}
+    if not isinstance(inputs, dict):
+        raise ApiError(422, f"Invalid request.\n\nFor 'properties/inputs', {json.dumps(inputs)} is not an object.")
+    if len(inputs) > MAX_DISPATCH_INPUTS:
+        raise ApiError(
+            422,
+            f"Invalid request.\n\nFor 'properties/inputs', the maximum number of properties is {MAX_DISPATCH_INPUTS}.",
+        )
+    text = commit.tree.get(path)
+    trigger, declared = dispatch_inputs(text.decode("utf-8", "replace")) if text is not None else (False, {})
+    if not trigger:
+        raise ApiError(422, "Workflow does not have 'workflow_dispatch' trigger")
+    unexpected = sorted(set(inputs) - set(declared))
+    if unexpected:
+        raise ApiError(422, "Unexpected inputs provided: " + json.dumps(unexpected))
+    missing = [name for name, required in declared.items() if required and not inputs.get(name)]
+    if missing:
+        raise ApiError(422, f"Required input '{missing[0]}' not provided")
+    run = state.add_run(
+        name=path.rsplit("/", 1)[-1],
+        path=path,
+        head_branch=branch,
+        head_sha=commit.sha,
+        event="workflow_dispatch",
+        status="queued",
+        conclusion=None,
+        run_attempt=1,
+        display_title=path.rsplit("/", 1)[-1],
+        actor=state.app_login,
+        head_repository=None,
+        pull_requests=[],
+        created_at=None,
+    )
+    state.dispatches.append({"workflow": path, "ref": ref, "inputs": dict(inputs), "run_id": run.id})
+    if data.get("return_run_details"):
+        payload = _run_payload(req, run)
+        return Response(200, {"workflow_run_id": run.id, "run_url": payload["url"], "html_url": payload["html_url"]})
+    return Response(204)

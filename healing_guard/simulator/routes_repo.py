@@ -1,5 +1,5 @@
 """Repository routes: the user, the repository, collaborators, issues, comments, pulls, git refs, compare,
-contents (20 operations).
+contents (21 operations).
 
 Behaviour worth knowing:
 
@@ -15,6 +15,8 @@ Behaviour worth knowing:
   at the same commit ("No commits between ..."); fork heads (``other:branch``) are refused as
   an unknown head because forks' branches are not modelled.  403 "GitHub Actions is not
   permitted to create or approve pull requests." when the repository setting is off.
+* ``pulls/update``: title, body, state and base; 404 for an unknown number, 422 for an empty
+  title or an unknown base.
 * ``git/create-ref``: 422 "Reference already exists", "Object does not exist" (unknown sha),
   "Reference name must contain at least three slash-separated components.".
   ``git/update-ref``: 422 "Reference does not exist", "Object does not exist", and "Update is
@@ -457,6 +459,41 @@ def create_pull(req: Request) -> Response:
     pull.maintainer_can_modify = bool(data.get("maintainer_can_modify", True))
     payload = req.render.pull(pull, full=True)
     return Response(201, payload, {"Location": payload["url"]})
+
+
+@routes.add(
+    "PATCH",
+    "/repos/{owner}/{repo}/pulls/{pull_number}",
+    "pulls/update",
+    f"{_PULLS}#update-a-pull-request",
+    permission=("pull-requests", "write"),
+)
+def update_pull(req: Request) -> Response:
+    pull = req.state.pulls.get(req.int_param("pull_number"))
+    if pull is None:
+        raise not_found()
+    issue = req.state.issues[pull.number]
+    data = req.body_dict()
+    if "title" in data:
+        if not data["title"]:
+            raise missing_field("title")
+        issue.title = str(data["title"])
+    if "body" in data:
+        issue.body = _check_body("PullRequest", data["body"])
+    if data.get("state") is not None:
+        if data["state"] not in ("open", "closed"):
+            raise invalid("PullRequest", "state")
+        if data["state"] == "closed" and issue.state != "closed":
+            issue.closed_at, issue.closed_by = req.state.now(), req.state.app_login
+        elif data["state"] == "open":
+            issue.closed_at, issue.closed_by = None, None
+        issue.state = str(data["state"])
+    if data.get("base") is not None:
+        if req.state.branch_commit(str(data["base"])) is None:
+            raise invalid("PullRequest", "base")
+        pull.base_ref = str(data["base"])
+    issue.updated_at = req.state.now()
+    return Response(200, req.render.pull(pull, full=True))
 
 
 # --------------------------------------------------------------------------- git refs

@@ -523,6 +523,12 @@ class FakeGitHub:
     # ----------------------------------------------------------------- inspection
 
     @property
+    def dispatches(self) -> list[dict[str, object]]:
+        """Every ``workflow_dispatch`` event received: workflow path, ref, inputs, queued run id."""
+        with self._state.lock:
+            return [dict(d) for d in self._state.dispatches]
+
+    @property
     def runs(self) -> dict[int, JSONDict]:
         """Every run by id, as of its latest attempt."""
         with self._state.lock:

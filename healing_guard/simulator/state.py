@@ -114,6 +114,8 @@ class SimState:
         self.runs: dict[int, Run] = {}
         self.jobs: dict[int, Job] = {}
         self.workflows: dict[str, int] = {}
+        #: ``workflow_dispatch`` events received: workflow path, ref, inputs, the run it queued
+        self.dispatches: list[dict[str, object]] = []
         self.caches: dict[int, Cache] = {}
         self.labels: dict[str, Label] = {}
         self.issues: dict[int, Issue] = {}

@@ -36,14 +36,10 @@ def gh() -> Iterator[FakeGitHub]:
 
 
 def fix(client: GitHubClient) -> Any:
-    found = client.get_file("requirements.txt", "main")
-    assert found is not None
     return client.open_fix_pull_request(
         base="main",
         branch=BRANCH,
-        path="requirements.txt",
-        content="requests\nPyYAML\n",
-        sha=found[1],
+        files=[("requirements.txt", "requests\nPyYAML\n")],
         message="fix(ci): add PyYAML",
         title="fix(ci): add PyYAML",
         body="Adds PyYAML.",

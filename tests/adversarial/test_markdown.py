@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from healing_guard.fixpr import FixProposal
 from healing_guard.render import jinja_env, to_markdown
 from healing_guard.report import Reporter
 from healing_guard.sanitize import Redactor, safe_log_text
@@ -113,7 +113,12 @@ def _bodies(texts: list[str]) -> dict[str, str]:
             runs=[f"https://github.com/o/r/actions/runs/1 {t}" for t in texts],
         ),
         "fix PR": env.get_template("fix_pr.md.j2").render(
-            res=result, r=r, marker="<!-- m -->", change=SimpleNamespace(summary=texts[0], path=texts[0])
+            res=result,
+            r=r,
+            marker="<!-- m -->",
+            change=FixProposal(texts[0], ((texts[0], texts[0]),), texts[0], texts[0], texts[0], texts[0]),
+            run_url="https://github.com/o/r/actions/runs/1",
+            token_note=texts[0],
         ),
         "analyze --format markdown": to_markdown([diagnosis_from(t) for t in texts]),
     }

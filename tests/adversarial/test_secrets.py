@@ -11,10 +11,10 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
+from healing_guard.fixpr import FixProposal
 from healing_guard.render import jinja_env, to_json, to_markdown, to_text
 from healing_guard.report import Reporter
 from healing_guard.sanitize import Redactor, safe_log_text
@@ -96,7 +96,12 @@ def test_comment_issue_and_fix_pr_hold_no_secret(case: SecretCase) -> None:
             res=result, r=r, marker="<!-- m -->", state="<!-- s -->", occurrences=2, runs=[case.text]
         ),
         "fix PR": env.get_template("fix_pr.md.j2").render(
-            res=result, r=r, marker="<!-- m -->", change=SimpleNamespace(summary=case.text, path=case.text)
+            res=result,
+            r=r,
+            marker="<!-- m -->",
+            change=FixProposal(case.text, ((case.text, case.text),), case.text, case.text, case.text, case.text),
+            run_url="https://github.com/o/r/actions/runs/1",
+            token_note=case.text,
         ),
     }
     for where, body in bodies.items():
