@@ -227,7 +227,7 @@ def effective_risk(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> tuple
     """The risk of carrying out ``remedy`` here, and why it is higher than the strategy's."""
     policy = g.config.approvals
     if remedy.touches is not None and policy.protected_paths:
-        hit = [p for p in remedy.touches(d, g.config) if policy.protects(p)]
+        hit = [glob for glob in map(policy.protected_by, remedy.touches(d, g.config)) if glob is not None]
         if hit:
             return Risk.HIGH, f"it may change the protected path {hit[0]}"
     if remedy.mutates_repository and policy.raise_on_protected_branches and g.protected:
@@ -350,6 +350,10 @@ def decide(
             pending = verdict.pending or pending
             if verdict.memory:
                 decided.append(verdict.memory)
+            if verdict.memory == "flaky":
+                # the strategy's risk is its own remediation's; a re-run of known flaky tests changes
+                # no code, so it weighs as little as any transient re-run
+                risk = Risk.LOW
     if forced and not approved and remedy is not APPROVAL:
         pending, remedy = remedy.name, APPROVAL
         reasons.append(f"the config asks for approval of {pending} for {diagnosis.strategy}")

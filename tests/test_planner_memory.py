@@ -126,7 +126,7 @@ def diagnosis(spec: dict[str, Any]) -> Diagnosis:
     return Diagnosis(
         category=category,
         confidence=0.9,
-        risk="low",
+        risk=spec.get("risk", "low"),
         strategy=f"{category}-strategy",
         params={},
         evidence=(EvidenceLine(3, "boom"),),
@@ -148,7 +148,7 @@ def test_memory_gate(case: dict[str, Any]) -> None:
     if case.get("memory", "yes") is not None:
         policy = replace(MemoryPolicy(), **case.get("settings", {}))
         memory = Memory.from_records(history(case["history"]), now=NOW, settings=policy)
-    run = replace(RUN, attempt=case.get("attempt", 1))
+    run = replace(RUN, attempt=case.get("attempt", 1), head_branch=case.get("branch", RUN.head_branch))
     job = JobInfo(1, "test", "completed", "failure", 1, "https://github.com/o/r/actions/runs/42/job/1")
     plan = plan_run(
         run, [(job, diagnosis(case["diagnosis"]))], config=config, max_retries=3, pull_request=None, memory=memory
