@@ -30,6 +30,16 @@ class ApprovalPolicy:
     protected_paths: tuple[str, ...] = ()
     raise_on_protected_branches: bool = True
 
+    def protected_by(self, path: str) -> str | None:
+        """The protected-path glob of the config that ``path`` (a path or a glob of paths) may hit."""
+        clean = path.strip().lstrip("/")
+        if not clean:
+            return None
+        for g in self.protected_paths:
+            if fnmatch.fnmatchcase(clean, g.lstrip("/")) or fnmatch.fnmatchcase(g.lstrip("/"), clean):
+                return g
+        return None
+
     def protects(self, path: str) -> bool:
         """Whether ``path`` (relative to the repository root, or a glob of the paths a change may
         touch) may be a protected path: it matches a protected glob, or the glob it is matches one."""
