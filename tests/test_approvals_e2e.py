@@ -9,6 +9,7 @@ OpenAPI description (the ``gh`` fixture of conftest).
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,8 @@ def api(gh: FakeGitHub, method: str, path: str, body: dict[str, Any] | None = No
 
 
 def fix_pulls(gh: FakeGitHub) -> list[dict[str, Any]]:
-    return [p for p in gh.pulls.values() if str(p["head"]["ref"]).startswith("healing-guard/fix-")]
+    # the fix branch is healing-guard/<branch>/fix-<signature>
+    return [p for p in gh.pulls.values() if re.match(r"healing-guard/.+/fix-", str(p["head"]["ref"]))]
 
 
 def plan_comments(gh: FakeGitHub) -> list[dict[str, Any]]:

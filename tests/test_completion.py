@@ -43,7 +43,7 @@ def bash_complete(path: Path, words: list[str], cwd: Path | None = None) -> list
 
 
 def test_the_parser_is_read_whole() -> None:
-    history = ("stats", "trends", "report", "flaky", "fixes")  # healing_guard/history/commands.py
+    history = ("stats", "trends", "report", "flaky", "fixes", "history")  # healing_guard/history/commands.py
     assert tuple(NAMES) == ("analyze", "validate", "strategies", "completion", "demo", *history)
     assert [o.flags for o in TOP] == [("-h", "--help"), ("--version",)]
     analyze = COMMANDS[0]

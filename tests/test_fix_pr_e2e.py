@@ -73,6 +73,8 @@ def failed_run(
 
 
 def heal(gh: FakeGitHub, tmp_path: Path, run: dict[str, Any], name: str = "ws", config: str = FAST_CONFIG) -> ActionRun:
+    # these tests count the fix's own writes: the audit trail (tests/test_history_*) stays off
+    config += "history:\n  enabled: false\n"
     result = run_action(gh, tmp_path / name, event=workflow_run_event(gh, run), config=config)
     assert result.returncode == 0, result.stderr + result.stdout
     return result
