@@ -313,12 +313,16 @@ def approve(guard: PipelineGuard, now: Callable[[], float] = time.time) -> Guard
         out.decision(Decision("dry run", f"/heal {command.verb} not acted on (dry run)", by=event.author))
         return out.build()
     thread = _Thread(guard.provider, event, out)
+    started = time.monotonic()
     try:
         _decide(guard, thread, command, now)
     except HealingGuardError as exc:  # recorded with whatever was decided before it
         out.error(str(exc))
     except Exception as exc:  # a bug or a malformed answer
         out.error(f"internal error: {type(exc).__name__}: {exc}")
+    decided = out.build().run
+    if decided is not None:  # an approved plan was carried out: the trail keeps who approved what
+        guard.remember(out, decided, started)
     return out.build()
 
 

@@ -145,12 +145,12 @@ class PipelineGuard:
             self._heal(out, run)
         except Exception as exc:  # recorded with whatever was done before it
             out.error(_describe(exc))
-        self._remember(out, run, started)
+        self.remember(out, run, started)
         return out.build()
 
     # -- memory (issue 9): the audit trail on the repository's state branch -------------------
 
-    def _remember(self, out: ResultBuilder, run: RunInfo, started: float) -> None:
+    def remember(self, out: ResultBuilder, run: RunInfo, started: float) -> None:
         """Write what this run did to the trail and close earlier attempts' outcomes (never in a
         dry run); a trail that cannot be written is a note, the healing stands."""
         if self.dry_run or not self.config.history.enabled:

@@ -18,10 +18,12 @@ import pytest
 import requests
 
 from healing_guard.approvals import PLAN_MARKER, PlanState, plan_marker, read_plan, render
+from healing_guard.history.github_trail import GitHubTrail
 from healing_guard.simulator import FakeGitHub
 
 from .runner import FAST_CONFIG, ActionRun, run_action
 from .test_action_e2e import MISSING_YAML, failed_run, heal
+from .test_history_recording import client as recording_client
 
 CONFIG = FAST_CONFIG + "approvals:\n  protected_paths: [requirements.txt]\n"
 
@@ -108,6 +110,10 @@ def test_approve_carries_out_the_plan_once(gh: FakeGitHub, tmp_path: Path, plann
     assert plan is not None and (plan.state, plan.by) == ("approved", "maintainer")
     assert "Approved** by @maintainer" in plan_comments(gh)[0]["body"]
     assert result.outputs["action"] == "fix-pr" and result.outputs["healed"] == "true"
+    # the audit trail keeps who approved what, beside the plan that waited for it
+    trail = GitHubTrail(recording_client(gh)).read().records
+    decisions = {(r.action, r.result) for r in trail if r.kind == "decision"}
+    assert ("approved", "maintainer") in decisions and ("waiting", "") in decisions, decisions
     assert "approved" in result.summary and "maintainer" in result.summary
     assert "| acted | the guard | fix-pr: opened" in result.summary
     replies = [c for c in gh.comments.values() if "healing-guard:reply-to" in c["body"]]

@@ -141,6 +141,20 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
                 detail=o.detail,
             )
         )
+    for d in result.decisions:  # approvals, notifications, incidents (issue 10): who decided what
+        fields = run_fields(run, repository)
+        out.append(
+            make_record(
+                "decision",
+                redactor=redactor,
+                at=d.at or run_time(run),
+                **fields,
+                action=d.kind,
+                result=d.by,
+                detail=d.detail,
+                key=f"decision:{fields['repository']}:{run.id}:{run.attempt}:{d.kind}:{d.key or d.target or d.detail}",
+            )
+        )
     return out
 
 
