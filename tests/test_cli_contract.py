@@ -19,24 +19,13 @@ from pathlib import Path
 
 from healing_guard import cli, completion, load_catalogue
 
+from .test_cli import KEYS
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = "examples/healing-config.yml"
 EXAMPLE_LOG = "examples/logs/pytest-missing-module.log"
 OTHER_LOG = "tests/fixtures/inputs/windows-job.log"
-DIAGNOSIS_KEYS = {
-    "path",
-    "category",
-    "confidence",
-    "risk",
-    "strategy",
-    "params",
-    "evidence",
-    "failed_step",
-    "signature",
-    "secondary",
-    "remediation",
-    "failing_tests",
-}
+DIAGNOSIS_KEYS = KEYS  # one JSON shape of analyze, kept in tests/test_cli.py
 STRATEGY_KEYS = ["id", "name", "category", "risk", "action", "enabled", "patterns", "description", "advice", "source"]
 
 

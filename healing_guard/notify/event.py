@@ -65,6 +65,23 @@ class Event:
     def title(self) -> str:
         return f"CI failure in {self.repository} ({self.branch}): {self.category}"
 
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """What every chat message shows, as (name, value) pairs."""
+        return [
+            ("Repository", self.repository),
+            ("Branch", self.branch),
+            ("Run", f"{self.workflow} #{self.run_id} (attempt {self.attempt})"),
+            ("Category", self.category),
+            ("Risk", self.risk),
+            ("Action", f"{self.action}: {self.status}"),
+        ]
+
+    @property
+    def all_links(self) -> list[tuple[str, str]]:
+        """(title, url) of the run, the job and what the guard made; a link without a URL is left out."""
+        return [(title, url) for title, url in (("Run", self.run_url), ("Job", self.job_url), *self.links) if url]
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "repository": self.repository,

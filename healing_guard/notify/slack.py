@@ -21,20 +21,13 @@ def _plain(text: str) -> dict[str, Any]:
 
 
 def payload(event: Event) -> dict[str, Any]:
-    fields = [
-        ("Repository", event.repository),
-        ("Branch", event.branch),
-        ("Run", f"{event.workflow} #{event.run_id} (attempt {event.attempt})"),
-        ("Category", event.category),
-        ("Risk", event.risk),
-        ("Action", f"{event.action}: {event.status}"),
-    ]
+    fields = event.facts
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": _plain(event.title[:150])},
         {"type": "section", "fields": [_plain(f"{name}: {value}") for name, value in fields]},
         {"type": "section", "text": _plain(f"Root line: {event.root_line}"[:MAX_SECTION])},
     ]
-    links = [("Run", event.run_url), ("Job", event.job_url), *event.links]
+    links = event.all_links
     shown = [f"<{url}|{title}>" for title, url in links if url]
     if shown:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": " · ".join(shown)}]})

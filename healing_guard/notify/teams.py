@@ -16,15 +16,8 @@ CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 
 
 def card(event: Event) -> dict[str, Any]:
-    facts = [
-        ("Repository", event.repository),
-        ("Branch", event.branch),
-        ("Run", f"{event.workflow} #{event.run_id} (attempt {event.attempt})"),
-        ("Category", event.category),
-        ("Risk", event.risk),
-        ("Action", f"{event.action}: {event.status}"),
-    ]
-    links = [("Run", event.run_url), ("Job", event.job_url), *event.links]
+    facts = event.facts
+    links = event.all_links
     return {
         "$schema": CARD_SCHEMA,
         "type": "AdaptiveCard",
