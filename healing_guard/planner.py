@@ -124,6 +124,8 @@ class _Verdict:
     pending: str = ""
     #: the memory gate that decided (issue 9), else ""
     memory: str = ""
+    #: the risk of what the gate chose, when it is not the strategy's (which weighs its own remediation)
+    risk: Risk | None = None
 
 
 Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
@@ -263,7 +265,10 @@ def _known_flaky(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdic
     flaky = m.all_flaky(d.failing_tests)
     if flaky is None:
         return None
-    return _Verdict(RERUN.name, f"history: every failing test is known flaky ({describe_flaky(flaky)})", memory="flaky")
+    # a re-run of known flaky tests changes no code: it weighs as any transient re-run (low), not as
+    # the test strategy's own remediation
+    why = f"history: every failing test is known flaky ({describe_flaky(flaky)})"
+    return _Verdict(RERUN.name, why, memory="flaky", risk=Risk.LOW)
 
 
 def _adaptive(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
@@ -350,10 +355,8 @@ def decide(
             pending = verdict.pending or pending
             if verdict.memory:
                 decided.append(verdict.memory)
-            if verdict.memory == "flaky":
-                # the strategy's risk is its own remediation's; a re-run of known flaky tests changes
-                # no code, so it weighs as little as any transient re-run
-                risk = Risk.LOW
+            if verdict.risk is not None:
+                risk = verdict.risk
     if forced and not approved and remedy is not APPROVAL:
         pending, remedy = remedy.name, APPROVAL
         reasons.append(f"the config asks for approval of {pending} for {diagnosis.strategy}")
