@@ -196,7 +196,7 @@ class Settings:
         event = _read_event(env.get("GITHUB_EVENT_PATH"))
         event_name = env.get("GITHUB_EVENT_NAME", "")
         repository = env.get("GITHUB_REPOSITORY", "")
-        _check_mode(env)
+        mode = _mode(env)
         log_paths = _log_paths(env, workspace)
         run_id, run_attempt = _target_run(env, event, event_name, strict=not log_paths)
         if not log_paths and not _REPOSITORY.fullmatch(repository):
@@ -240,7 +240,7 @@ class Settings:
             output_path=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             summary_path=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             own_run_id=_opt_int(env.get("GITHUB_RUN_ID")),
-            mode_input=(mode := _mode(env)),
+            mode_input=mode,
             comment=_comment(event, event_name) if mode == "approve" else None,
             environment=MappingProxyType(dict(env)),
         )
@@ -253,8 +253,8 @@ class Settings:
 MODES = ("auto", "approve", "fix-command", "fix")
 
 
-def _check_mode(env: Mapping[str, str]) -> None:
-    """``mode`` is one the guard knows, and ``patch-path`` is only given with ``mode: fix``."""
+def _mode(env: Mapping[str, str]) -> str:
+    """``mode``, one the guard knows; ``patch-path`` is only given with ``mode: fix``."""
     mode = read_input(env, "mode")
     if mode not in MODES:
         close = difflib.get_close_matches(mode.strip().lower(), MODES, n=1, cutoff=0.5)
@@ -275,11 +275,7 @@ def _check_mode(env: Mapping[str, str]) -> None:
             "it is only read with mode: fix",
             "Remove it, or set mode: fix in the fix workflow's step that opens the pull request.",
         )
-
-
-def _mode(env: Mapping[str, str]) -> str:
-    _check_mode(env)
-    return read_input(env, "mode")
+    return mode
 
 
 def _comment(event: Mapping[str, Any], event_name: str) -> CommentEvent:
