@@ -146,8 +146,6 @@ class GuardConfig:
     protected_branches: tuple[str, ...] = ("main", "master", "release/*")
     strategies: Mapping[str, StrategyOverride] = field(default_factory=_no_overrides, hash=False)
     custom_strategies: tuple[Strategy, ...] = ()
-    #: ``fixes.python_distributions``: import name -> distribution a fix PR may add
-    python_distributions: Mapping[str, str] = field(default_factory=_no_overrides, hash=False)
     history: HistoryPolicy = field(default_factory=HistoryPolicy)
     # -- issue 10: risk gates, approvals, notifications, incidents (policies.py) --
     approvals: ApprovalPolicy = field(default_factory=ApprovalPolicy)
@@ -747,7 +745,6 @@ class _Builder:
             protected_branches=tuple(d.get("protected_branches", default.protected_branches)),
             strategies=MappingProxyType(overrides),
             custom_strategies=tuple(custom),
-            python_distributions=MappingProxyType(dict((d.get("fixes") or {}).get("python_distributions") or {})),
             history=self._history(d.get("history") or {}, default.history),
             # issue 10
             approvals=approvals_policy(d.get("approvals")),
