@@ -15,13 +15,14 @@ it: the time from the first failure to green is measured between the attempts' c
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
 from ..provider import JobInfo, RunInfo
 from ..remediations import REGISTRY
-from ..results import GuardResult, JobResult, Outcome
+from ..results import Decision, GuardResult, JobResult, Outcome
 from .records import TrailRecord, make_record, parse_time, utc_now
 
 Redact = Callable[[str], str]
@@ -152,10 +153,18 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
                 action=d.kind,
                 result=d.by,
                 detail=d.detail,
-                key=f"decision:{fields['repository']}:{run.id}:{run.attempt}:{d.kind}:{d.key or d.target or d.detail}",
+                key=f"decision:{fields['repository']}:{run.id}:{run.attempt}:{d.kind}:{_about(d)}",
             )
         )
     return out
+
+
+def _about(decision: Decision) -> str:
+    """What a decision is about, for its record's key: its step's key or target, else a digest of
+    its words (never the words: they may be long, and keys are not cleaned like text fields)."""
+    if decision.key or decision.target:
+        return decision.key or decision.target
+    return hashlib.sha256(decision.detail.encode("utf-8")).hexdigest()[:16]
 
 
 def implies_rerun(action: str) -> bool:
