@@ -809,6 +809,8 @@ class _Builder:
             min_tries=int(adaptive.get("min_tries", dflt.min_tries)),
             skip_below=float(adaptive.get("skip_below", dflt.skip_below)),
             reruns_per_hour=int(brake.get("reruns_per_hour", dflt.reruns_per_hour)),
+            recover_within_hours=float(brake.get("recover_within_hours", dflt.recover_within_hours)),
+            recover_max=int(brake.get("recover_max", dflt.recover_max)),
         )
         if policy.quarantine_share < policy.min_share:
             self.problem(

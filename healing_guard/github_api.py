@@ -1185,6 +1185,7 @@ def _run(data: dict[str, Any]) -> RunInfo:
         workflow_id=int(data.get("workflow_id") or 0),
         created_at=str(data.get("created_at") or ""),
         updated_at=str(data.get("updated_at") or ""),
+        started_at=str(data.get("run_started_at") or ""),
     )
 
 

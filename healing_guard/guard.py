@@ -20,6 +20,9 @@ from .errors import HealingGuardError, SettingsError
 from .executor import Executor
 from .history.github_trail import GitHubTrail
 from .history.memory import Memory
+from .history.records import ReadResult, shard_name
+from .history.recovery import HELD, held_runs, recover
+from .history.recovery import months_to_read as recovery_months
 from .history.remember import remember
 from .history.store import Trail
 from .logsource import LogInput, expand
@@ -28,7 +31,7 @@ from .models import Diagnosis, Remediation
 from .notify import Integrations
 from .planner import plan_run
 from .provider import JobInfo, Provider, RunInfo
-from .results import GuardResult, JobResult, ResultBuilder
+from .results import Decision, GuardResult, JobResult, ResultBuilder
 from .sanitize import Redactor
 from .settings import Settings
 from .signature import signature
@@ -71,6 +74,8 @@ class PipelineGuard:
         self.max_retries = min(settings.max_retries, self.config.retry.max_retries)
         self._integrations: Integrations | None = None
         self.trail = trail
+        #: the trail shards a passing run read for recovery, reused by ``remember`` (one read per run)
+        self._known: ReadResult | None = None
 
     @property
     def provider(self) -> Provider:
@@ -164,6 +169,7 @@ class PipelineGuard:
             redactor=self.redact,
             guard_seconds=round(time.monotonic() - started, 3),
             close=handled.run is not None and handled.run.attempt == run.attempt,
+            known=self._known,
         )
         out.note(*notes)
 
@@ -210,6 +216,7 @@ class PipelineGuard:
             why = "cancelled (by a person or a concurrency group)" if run.conclusion == "cancelled" else run.conclusion
             out.note(f"run {run.id} attempt {run.attempt} concluded {why}: nothing to heal")
             self._resolve_incidents(out, run)
+            self._recover(out, run)
             return
         already = run.attempt != attempt or run.status != "completed"
         if already:
@@ -241,6 +248,9 @@ class PipelineGuard:
             memory=self._memory(out),
         )
         out.decide(list(plan.decisions))
+        for d in plan.decisions:
+            if d.held:  # the recovery re-runs it once the workflow passes again (history/recovery.py)
+                out.decision(Decision(HELD, d.reason, key=f"hold:{run.id}:{attempt}:{d.job.id}"))
         out.note(*plan.notes)
         if plan.quarantine:
             out.quarantine(plan.quarantine)
@@ -249,6 +259,42 @@ class PipelineGuard:
             self.provider, self.config, run, out, pull, self.redact, self.sleep, self.dry_run, self.integrations
         )
         executor.execute(steps)
+
+    # -- memory (issue 9): runs the mass-failure brake held, re-run once the workflow passes ----
+
+    def _recover(self, out: ResultBuilder, run: RunInfo) -> None:
+        """On a passing run: re-run the failed jobs of the runs of its workflow the brake held."""
+        policy = self.config.memory
+        if not self.config.history.enabled or not policy.recovers or run.conclusion != "success":
+            return
+        now = self.now()
+        try:
+            known = self._read_recent(run, now)
+        except Exception as exc:  # the passing run needs nothing else; say what was not done
+            out.note(
+                "the trail could not be read, so no run held by the mass-failure brake was re-run "
+                f"({_describe(exc)})"
+            )
+            return
+        held = held_runs(known.records, run, repository=self.settings.repository, now=now, policy=policy)
+        for outcome in recover(self.provider, held, run, dry_run=self.dry_run):
+            out.outcome(outcome)
+
+    def _read_recent(self, run: RunInfo, now: datetime) -> ReadResult:
+        """The trail's records a passing run needs: the shards of the recovery window and of the run's
+        earlier attempts. From the repository's trail they are kept for ``remember``, which then
+        reads nothing again."""
+        moments = recovery_months(run, now, self.config.memory)
+        if self.trail is not None:
+            return self.trail.read(since=moments[0])
+        trail = GitHubTrail(
+            self.provider, branch=self.config.history.branch, retention_days=self.config.history.retention_days
+        )
+        known = ReadResult()
+        for month in dict.fromkeys(shard_name(m) for m in moments):
+            known.extend(trail.read_month(next(m for m in moments if shard_name(m) == month)))
+        self._known = known
+        return known
 
     # -- memory (issue 9): what the trail says, read once per run ------------------------------
 

@@ -126,6 +126,8 @@ class _Verdict:
     memory: str = ""
     #: the risk of what the gate chose, when it is not the strategy's (which weighs its own remediation)
     risk: Risk | None = None
+    #: the brake stopped a re-run that every later gate allows (see ``JobDecision.held``)
+    held: bool = False
 
 
 Gate = Callable[[Remedy, Diagnosis, Risk, _Gates], "_Verdict | None"]
@@ -289,13 +291,27 @@ def _brake(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | No
     if not m.braked(cause):
         return None
     budget = m.settings.reruns_per_hour
+    held = m.settings.recovers and _passes_after(_brake, remedy, d, risk, g)
     return _Verdict(
         ESCALATE.name,
         f"mass-failure brake: {m.reruns_for(cause)} re-runs for {cause} in the last hour, "
-        f"the budget is {budget} per hour",
+        f"the budget is {budget} per hour"
+        + (
+            f"; held: re-run once a run of this workflow passes again within {m.settings.recover_within_hours} h"
+            if held
+            else ""
+        ),
         escalate=True,
         memory="brake",
+        held=held,
     )
+
+
+def _passes_after(gate: Gate, remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> bool:
+    """Whether every gate after ``gate`` leaves ``remedy`` as it is (the brake holds only a re-run
+    nothing else would have stopped: no fork, protected-branch or approval gate is bypassed later)."""
+    later = GATES[GATES.index(gate) + 1 :]
+    return all(later_gate(remedy, d, risk, g) is None for later_gate in later)
 
 
 #: Every gate, in order; each sees the remediation the gates before it left.
@@ -342,6 +358,7 @@ def decide(
     reasons: list[str] = []
     decided: list[str] = []
     escalate = False
+    held = False
     pending = ""
     if remedy is None:  # the catalogue and the config are validated; this is a guard's bug
         remedy = ESCALATE
@@ -357,6 +374,7 @@ def decide(
                 decided.append(verdict.memory)
             if verdict.risk is not None:
                 risk = verdict.risk
+            held = held or verdict.held
     if forced and not approved and remedy is not APPROVAL:
         pending, remedy = remedy.name, APPROVAL
         reasons.append(f"the config asks for approval of {pending} for {diagnosis.strategy}")
@@ -384,6 +402,7 @@ def decide(
         pending=pending,
         memory=tuple(decided),
         learned_fix=fix,
+        held=held,
     )
 
 
@@ -468,6 +487,13 @@ def _memory_notes(decisions: Sequence[JobDecision], memory: Memory) -> list[str]
                 f"mass-failure brake: the guard re-ran {memory.reruns_for(cause)} runs for {cause} in the last "
                 f"hour, its budget is {memory.settings.reruns_per_hour} re-runs per hour (memory.brake."
                 "reruns_per_hour); no more re-runs for this cause, the failure is escalated instead"
+                + (
+                    f". The held runs are re-run once a run of their workflow passes again within "
+                    f"{memory.settings.recover_within_hours} h (memory.brake.recover_within_hours), "
+                    f"at most {memory.settings.recover_max} at a time (memory.brake.recover_max)"
+                    if d.held
+                    else ""
+                )
             )
             if note not in notes:
                 notes.append(note)

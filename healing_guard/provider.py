@@ -40,6 +40,8 @@ class RunInfo:
     #: completed): ISO 8601, "" when unknown. The trail's times come from them.
     created_at: str = ""
     updated_at: str = ""
+    #: When this attempt started (GitHub's ``run_started_at``, reset on a re-run); "" when unknown.
+    started_at: str = ""
 
 
 @dataclass(frozen=True)

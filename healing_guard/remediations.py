@@ -273,6 +273,9 @@ class JobDecision:
     memory: tuple[str, ...] = ()
     #: the last human commit that fixed this failure's signature, from the trail (issue 9)
     learned_fix: LearnedFix | None = None
+    #: the mass-failure brake stopped a re-run every other gate allowed: the guard re-runs the job
+    #: once a run of its workflow passes again (``history/recovery.py``)
+    held: bool = False
 
     @property
     def remedy(self) -> Remedy:

@@ -47,6 +47,8 @@ class Outcome:
     at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     #: the jobs it was done for (empty: the run as a whole, like a comment)
     jobs: tuple[int, ...] = ()
+    #: the run it was done for when not the result's own (a held run re-run by recovery)
+    run: RunInfo | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {

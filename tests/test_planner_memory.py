@@ -160,6 +160,7 @@ def test_memory_gate(case: dict[str, Any]) -> None:
         assert decision.escalate is want["escalate"]
     if "memory" in want:
         assert list(decision.memory) == want["memory"]
+    assert decision.held is want.get("held", False)
     if "reason" in want:
         assert want["reason"] in decision.reason
     if "note" in want:

@@ -25,6 +25,7 @@ from ..errors import HealingGuardError
 from ..provider import Comparison, JobInfo, RunInfo
 from .recorder import Redact, implies_rerun, run_fields, run_time
 from .records import TrailRecord, make_record, parse_time
+from .recovery import recovered_by
 
 SUCCESS = "success"
 
@@ -43,6 +44,10 @@ def outcome_records(
     if not earlier or run.conclusion is None:
         return []
     acted = max(r.attempt for r in earlier)
+    recovered = any(
+        r.kind == "decision" and r.run_id == run.id and r.attempt == acted and r.result == "done" and recovered_by(r)
+        for r in trail
+    )
     before = {r.job: r for r in mine if r.attempt == run.attempt - 1}
     first = min(earlier, key=lambda r: r.moment)
     finished = run_time(run)
@@ -55,9 +60,13 @@ def outcome_records(
         conclusion = conclusions.get(r.job) or run.conclusion
         green = conclusion == SUCCESS
         by_guard = implies_rerun(r.action) and r.result == "done"
-        if by_guard:
+        if by_guard or recovered:
             result = "healed" if green else "not_healed"
-            detail = f"the guard's {r.action} of attempt {acted}"
+            detail = (
+                f"the guard's {r.action} of attempt {acted}"
+                if by_guard
+                else f"the guard's re-run of attempt {acted} after the mass failure it held ended"
+            )
         else:
             result = "passed" if green else "failed"
             detail = f"attempt {run.attempt} was started by someone else (the guard's action was {r.action or 'none'})"
@@ -74,7 +83,7 @@ def outcome_records(
                 signature=r.signature,
                 category=r.category,
                 strategy=r.strategy,
-                action=r.action,
+                action=r.action if by_guard or not recovered else "rerun",
                 result=result,
                 detail=detail,
                 conclusion=conclusion,

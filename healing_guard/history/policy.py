@@ -22,3 +22,13 @@ class MemoryPolicy:
     skip_below: float = 0.25
     #: ``memory.brake.reruns_per_hour``: re-runs for one cause in the last hour beyond which none is started
     reruns_per_hour: int = 5
+    #: ``memory.brake.recover_within_hours``: a re-run the brake held is started once a run of its
+    #: workflow passes again within this many hours of the failure (0: never)
+    recover_within_hours: float = 6.0
+    #: ``memory.brake.recover_max``: the most held runs one passing run re-runs (0: none)
+    recover_max: int = 20
+
+    @property
+    def recovers(self) -> bool:
+        """Whether held runs are re-run once their workflow passes again."""
+        return self.recover_within_hours > 0 and self.recover_max > 0

@@ -130,16 +130,21 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
     for o in result.outcomes:
         if o.jobs and all((j, o.action) in decided for j in o.jobs):
             continue
+        about = o.run or run
+        # an outcome for another run (a held run re-run by recovery) is recorded on that run's
+        # attempt, keyed by what it was and how it went (a failed try does not hide a later one)
+        key = {"key": f"decision:{repository}:{about.id}:{about.attempt}:{o.key}:{o.status}"} if o.run else {}
         out.append(
             make_record(
                 "decision",
                 redactor=redactor,
                 at=run_time(run),
-                **run_fields(run, repository),
+                **run_fields(about, repository),
                 job_id=o.jobs[0] if o.jobs else 0,
                 action=o.action,
                 result=o.status,
                 detail=o.detail,
+                **key,
             )
         )
     for d in result.decisions:  # approvals, notifications, incidents (issue 10): who decided what

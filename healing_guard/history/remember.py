@@ -53,11 +53,13 @@ def remember(
     trail: GitHubTrail | None = None,
     close: bool = True,
     now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+    known: ReadResult | None = None,
 ) -> list[str]:
     """Write this run's records; returns the notes for the summary (empty when all went well quietly).
 
     ``close`` is False when the guard handled an attempt that is not the run's latest: what it knows
-    of the run then is the latest attempt's, so no outcome or fix is derived from it."""
+    of the run then is the latest attempt's, so no outcome or fix is derived from it. ``known``: the
+    shards already read for this run (they cover ``months_to_read``), so they are not read again."""
     run = result.run
     if run is None or run.status != "completed" or not policy.enabled:
         return []
@@ -67,9 +69,10 @@ def remember(
     try:
         if not close:
             raise _Skip
-        known = ReadResult()
-        for moment in months_to_read(run, now()):
-            known.extend(trail.read_month(moment))
+        if known is None:
+            known = ReadResult()
+            for moment in months_to_read(run, now()):
+                known.extend(trail.read_month(moment))
         if known.corrupt:
             notes.append(
                 f"audit trail: {known.corrupt} corrupt line(s) skipped while reading it "

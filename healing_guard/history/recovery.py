@@ -1,0 +1,157 @@
+"""Recovery after a mass failure: the re-runs the brake held, started once the cause has gone.
+
+The mass-failure brake (``memory.py``) stops re-running when many runs fail at once for one cause,
+so an outage does not burn runner minutes on re-runs that fail again. Each failure it held (a
+re-run every other gate allowed) is a ``held`` decision record in the trail. When a later run of
+the same workflow passes, started after the held failure, the cause is gone for that workflow: the
+guard that handles the passing run re-runs the failed jobs of every held run of that workflow from
+the last ``memory.brake.recover_within_hours`` hours, oldest first, at most
+``memory.brake.recover_max`` of them.
+
+A held run is re-run at most once by recovery, and never when it has moved on: its latest attempt
+must still be the held one, completed and failed (a person may have re-run it, or a re-run may be
+in progress). The re-run is recorded as a ``decision`` record with action ``rerun`` for the held
+run's attempt, so a second guard (the same passing run handled twice, or two passing runs at once)
+finds it done; two guards that read the trail at the same instant both ask, and GitHub refuses a
+re-run of a run that is already running (403 "already running"), which is reported as skipped.
+When the re-run's attempt concludes, its outcome is the guard's (``outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..errors import GitHubConflictError, HealingGuardError
+from ..provider import Provider, RunInfo
+from ..results import Outcome
+from .policy import MemoryPolicy
+from .records import TrailRecord, parse_time
+
+#: the decision a held failure is recorded as (one per run attempt)
+HELD = "held"
+#: the action of the decision record a recovery re-run is recorded as
+RERUN = "rerun"
+FAILED = ("failure", "timed_out")
+
+
+@dataclass(frozen=True)
+class HeldRun:
+    """One run attempt the brake held, from its ``held`` record."""
+
+    run_id: int
+    attempt: int
+    workflow: str
+    at: datetime
+    detail: str
+
+
+def recovery_key(run_id: int, attempt: int) -> str:
+    return f"recover:{run_id}:{attempt}"
+
+
+def recovered_by(record: TrailRecord) -> bool:
+    """Whether ``record`` is a recovery's decision record (its key names the held attempt)."""
+    return recovery_key(record.run_id, record.attempt) in record.key
+
+
+def _same_workflow(record: TrailRecord, run: RunInfo) -> bool:
+    if record.workflow_id and run.workflow_id:
+        return record.workflow_id == run.workflow_id
+    return bool(record.workflow) and record.workflow == run.name
+
+
+def _started(run: RunInfo) -> datetime | None:
+    """When the passing attempt started: ``run_started_at``, else the run's creation (attempt 1)."""
+    for value in (run.started_at, run.created_at if run.attempt == 1 else ""):
+        if value:
+            try:
+                return parse_time(value)
+            except ValueError:
+                continue
+    return None
+
+
+def held_runs(
+    records: Sequence[TrailRecord], green: RunInfo, *, repository: str, now: datetime, policy: MemoryPolicy
+) -> list[HeldRun]:
+    """The held run attempts a passing attempt ``green`` releases, oldest first: same repository and
+    workflow, held within the window and before ``green`` started, not moved on in the trail (a later
+    attempt recorded) and not re-run by recovery already."""
+    if not policy.recovers or green.conclusion != "success":
+        return []
+    started = _started(green)
+    if started is None:  # without a start, a run that began during the outage could release it
+        return []
+    since = now - timedelta(hours=policy.recover_within_hours)
+    later: dict[int, int] = {}
+    recovered: set[tuple[int, int]] = set()
+    held: dict[tuple[int, int], HeldRun] = {}
+    for r in records:
+        if (r.repository or repository) != repository:
+            continue
+        later[r.run_id] = max(later.get(r.run_id, 0), r.attempt)
+        if r.kind == "decision" and r.action == RERUN and recovered_by(r) and r.result in ("done", "skipped"):
+            recovered.add((r.run_id, r.attempt))
+        if r.kind != "decision" or r.action != HELD or r.run_id == green.id or not _same_workflow(r, green):
+            continue
+        moment = r.moment
+        if since <= moment <= started:
+            held.setdefault((r.run_id, r.attempt), HeldRun(r.run_id, r.attempt, r.workflow, moment, r.detail))
+    out = [h for key, h in held.items() if key not in recovered and later.get(h.run_id, 0) <= h.attempt]
+    return sorted(out, key=lambda h: (h.at, h.run_id))[: policy.recover_max]
+
+
+def recover(provider: Provider, held: Sequence[HeldRun], green: RunInfo, *, dry_run: bool) -> list[Outcome]:
+    """Re-run the failed jobs of each held run that is still where the brake left it; one outcome
+    each (``run`` names the held run, so the trail records it there)."""
+    out: list[Outcome] = []
+    why = f"run {green.id} of {green.name} passed after the mass failure"
+    for h in held:
+        key = recovery_key(h.run_id, h.attempt)
+        try:
+            run = provider.get_run(h.run_id)
+        except HealingGuardError as exc:
+            out.append(Outcome(RERUN, "failed", f"held run {h.run_id}: it could not be read ({exc})", key=key))
+            continue
+        if run.attempt != h.attempt or run.status != "completed" or run.conclusion not in FAILED:
+            state = f"attempt {run.attempt} is {run.status}" + (f" ({run.conclusion})" if run.conclusion else "")
+            out.append(
+                Outcome(
+                    RERUN,
+                    "skipped",
+                    f"held run {h.run_id} attempt {h.attempt} has moved on ({state}); not re-run",
+                    run.html_url,
+                    key=key,
+                    run=run,
+                )
+            )
+            continue
+        what = f"the failed jobs of held run {h.run_id} attempt {h.attempt} ({why})"
+        if dry_run:
+            out.append(Outcome(RERUN, "planned", f"would re-run {what}", run.html_url, True, key))
+            continue
+        try:
+            provider.rerun_failed_jobs(h.run_id)
+        except GitHubConflictError as exc:  # not eligible: already running (another guard), too old
+            out.append(Outcome(RERUN, "skipped", f"held run {h.run_id}: {exc}", run.html_url, True, key, run=run))
+            continue
+        except HealingGuardError as exc:
+            out.append(Outcome(RERUN, "failed", f"held run {h.run_id}: {exc}", run.html_url, True, key, run=run))
+            continue
+        out.append(Outcome(RERUN, "done", f"re-ran {what}", run.html_url, True, key, run=run))
+    return out
+
+
+def months_to_read(green: RunInfo, now: datetime, policy: MemoryPolicy) -> list[datetime]:
+    """The moments whose monthly shards hold the held records a passing run may release, and the
+    run's own earlier attempts (what ``remember`` reads): the window's start, the run's creation, now."""
+    moments = [now]
+    if policy.recovers:
+        moments.insert(0, now - timedelta(hours=policy.recover_within_hours))
+    if green.created_at:
+        with contextlib.suppress(ValueError):
+            moments.insert(0, parse_time(green.created_at))
+    return sorted(m for m in moments if m <= now)
