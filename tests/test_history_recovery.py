@@ -103,7 +103,12 @@ def test_a_held_run_is_rerun_once_its_workflow_passes_again_and_its_outcome_is_t
     gh.complete_attempt(run["id"], "success")
     guard(gh, tmp_path, gh.run(run["id"]))
     (closed,) = [r for r in records(gh, "outcome") if r.run_id == run["id"]]
-    assert (closed.result, closed.action, closed.previous_attempt, closed.conclusion) == ("healed", "rerun", 1, "success")
+    assert (closed.result, closed.action, closed.previous_attempt, closed.conclusion) == (
+        "healed",
+        "rerun",
+        1,
+        "success",
+    )
     assert "after the mass failure it held ended" in closed.detail
     assert closed.time_to_green_s is not None
 
@@ -137,7 +142,9 @@ def test_a_dry_run_says_what_recovery_would_rerun_and_does_nothing(gh: FakeGitHu
     before = len(records(gh))
     result = guard(gh, tmp_path, green_run(gh), **{"dry_run": "true"})
     (outcome,) = [o for o in result.outcomes if o.action == "rerun"]
-    assert outcome.status == "planned" and outcome.detail.startswith(f"would re-run the failed jobs of held run {run['id']}")
+    assert outcome.status == "planned" and outcome.detail.startswith(
+        f"would re-run the failed jobs of held run {run['id']}"
+    )
     assert rerun_posts(gh) == [] and len(records(gh)) == before
 
 
@@ -169,7 +176,17 @@ def _held(run_id: int, minutes_ago: float, *, workflow: str = "CI", attempt: int
 
 
 GREEN = RunInfo(
-    900, "CI", 1, "completed", "success", "push", "main", "f" * 40, "", repository=REPO, started_at="2026-11-02T12:00:00Z"
+    900,
+    "CI",
+    1,
+    "completed",
+    "success",
+    "push",
+    "main",
+    "f" * 40,
+    "",
+    repository=REPO,
+    started_at="2026-11-02T12:00:00Z",
 )
 NOW = datetime(2026, 11, 2, 12, 10, tzinfo=timezone.utc)
 
