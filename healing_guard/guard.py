@@ -37,6 +37,8 @@ from .settings import Settings
 from .signature import signature
 
 FAILED = ("failure", "timed_out")
+
+
 #: how far back the memory reads the trail (the trail's default retention)
 def restrict(catalogue: Catalogue, strategy: str) -> Catalogue:
     """The catalogue the ``strategy`` input asks for: all of it, or one strategy and the catch-alls."""
@@ -272,8 +274,7 @@ class PipelineGuard:
             known = self._read_recent(run, now)
         except Exception as exc:  # the passing run needs nothing else; say what was not done
             out.note(
-                "the trail could not be read, so no run held by the mass-failure brake was re-run "
-                f"({_describe(exc)})"
+                f"the trail could not be read, so no run held by the mass-failure brake was re-run ({_describe(exc)})"
             )
             return
         held = held_runs(known.records, run, repository=self.settings.repository, now=now, policy=policy)
@@ -315,6 +316,8 @@ class PipelineGuard:
             return None
         if read.corrupt:
             out.note(f"the trail has {read.corrupt} corrupt record(s), skipped: {'; '.join(read.warnings[:3])}")
+        if self.trail is None:  # the repository's trail, read whole since the retention: remember reads no more
+            self._known = ReadResult(records=list(read.records))
         return Memory.from_records(read.records, now=now, settings=self.config.memory)
 
     @staticmethod
