@@ -72,6 +72,9 @@ def held_failure(gh: FakeGitHub, tmp_path: Path, config: str = FAST_CONFIG) -> d
     assert "held: re-run once a run of this workflow passes again within 6.0 h" in job.decision.reason
     assert any("re-run once a run of their workflow passes again" in n for n in result.notes)
     assert rerun_posts(gh) == []
+    (issue,) = gh.issues.values()
+    assert "The guard holds this failure until its cause recovers (mass-failure brake" in str(issue["body"])
+    assert "Held, no need to re-run by hand" in str(issue["body"])
     return run
 
 

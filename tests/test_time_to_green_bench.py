@@ -31,7 +31,7 @@ def test_every_policy_sees_the_same_failures() -> None:
 
 
 def test_what_each_policy_must_do() -> None:
-    none, blind, guard, memory, installed = (policy(p) for p in ttg.POLICIES)
+    none, blind, guard, memory, installed, patient = (policy(p) for p in ttg.POLICIES)
     # nobody heals: no re-run, nothing healed without a person
     assert (none["reruns"], none["wasted_minutes"], none["transient_healed"]) == (0, 0.0, 0.0)
     # blind retry re-runs every deterministic failure, and wastes the most
@@ -47,6 +47,8 @@ def test_what_each_policy_must_do() -> None:
     assert report()["backfilled_records"] > 0
     flaky = [int(p["healed_by_kind"]["flaky"].split("/")[0]) for p in (memory, installed)]
     assert flaky[1] >= flaky[0]
+    # people who leave held runs to the recovery never make it heal less
+    assert patient["transient_healed"] >= installed["transient_healed"]
 
 
 def test_the_guard_with_memory_wrote_a_trail_and_every_log_is_real() -> None:
