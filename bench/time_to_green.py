@@ -24,9 +24,10 @@ The event stream (each figure is a parameter below; the sources of the published
 - work days only, ``RUNS_PER_DAY`` runs of one job between 09:00 and 19:00 UTC, each job lasting
   ``JOB_MINUTES`` (log-normal) minutes; a re-run waits for the planner's back-off, plus
   ``QUEUE_SECONDS`` in the queue;
-- transient network failures: each attempt fails with probability ``P_NETWORK`` (an assumption;
-  gha-real has network-labelled logs but no infrastructure-labelled ones, so runner losses are not
-  simulated separately);
+- transient network failures: each attempt fails with probability ``P_NETWORK`` (an assumption);
+- runner losses: each attempt fails with probability ``P_RUNNER`` (an assumption; GitHub publishes
+  no rate) with the one real runner-loss log we have, ``RUNNER_LOGS`` (gha-real has none labelled
+  infrastructure: the job log of actions/runner issue #2427, a fixture of this repository);
 - flaky tests, at published rates: the repository has ``TEST_TARGETS`` test targets of which 16 %
   are flaky, and 1.5 % of all test runs give a flaky failure (J. Micco, "Flaky Tests at Google and How
   We Mitigate Them", Google Testing Blog, 2016: "1.5 % of all test runs reporting a flaky result",
@@ -100,6 +101,10 @@ WORK_HOURS = (9, 19)
 JOB_MINUTES = (10.0, 0.35)  # median, log-normal sigma
 QUEUE_SECONDS = 60
 P_NETWORK = 0.03
+P_RUNNER = 0.005
+#: real runner-loss logs (fixtures, their source in the .expect.yml beside them)
+RUNNER_LOGS = ("runner-shutdown-signal--actions-runner-2427",)
+FIXTURE_LOGS = ROOT / "tests" / "fixtures" / "logs"
 TEST_TARGETS = 50
 FLAKY_SHARE = 0.16  # Micco 2016
 FLAKY_TEST_RUNS = 0.015  # Micco 2016
@@ -156,7 +161,7 @@ class Diagnoser:
 
     def __call__(self, log: Log) -> Diagnosis:
         if log.id not in self.cache:
-            text = log.path.read_bytes().decode("utf-8", "replace")
+            text = log.path.read_bytes().decode("utf-8", "replace").replace(" #=MATCH=#", "")  # a fixture's marker
             self.cache[log.id] = self.classifier.diagnose(from_text(text, log.id))
         return self.cache[log.id]
 
@@ -166,7 +171,7 @@ class Diagnoser:
 
 @dataclass(frozen=True)
 class Failure:
-    kind: str  # transient: "network" (a blip), "outage", "flaky"; or "deterministic"
+    kind: str  # transient: "network" (a blip), "outage", "runner", "flaky"; or "deterministic"
     log: Log
 
 
@@ -196,11 +201,12 @@ class World:
     network: list[Log]
     flaky: list[tuple[float, Log]]  # per target: failure probability per run, and its log (p 0: not flaky)
     breakages: list[Breakage]
+    runner: list[Log] = field(default_factory=list)
 
     def logs(self) -> set[Log]:
         """Every log a failure of this stream can carry."""
         out = {log for p, log in self.flaky if p > 0} | {b.log for b in self.breakages}
-        out |= set(self.network)
+        out |= set(self.network) | set(self.runner)
         return out | {log for _, _, log in self.outages}
 
     def fate(self, run: Run, attempt: int, at: datetime) -> Failure | None:
@@ -211,6 +217,9 @@ class World:
                 return Failure("outage", log)
         if rng.random() < P_NETWORK:
             return Failure("network", rng.choice(self.network))
+        lost = random.Random(f"{self.seed}:runner:{run.id}:{attempt}")  # its own draw: the rest stays as it was
+        if self.runner and lost.random() < P_RUNNER:
+            return Failure("runner", lost.choice(self.runner))
         if run.breakage is not None:
             return Failure("deterministic", run.breakage.log)
         for target in rng.sample(range(len(self.flaky)), TARGETS_PER_JOB):
@@ -277,7 +286,10 @@ def build_world(
             minutes = JOB_MINUTES[0] * math.exp(rng.gauss(0, JOB_MINUTES[1]))
             runs.append(Run(run_id, at, minutes, broken.get(branch), branch))
             run_id += 1
-    return World(seed, runs, outages, network, flaky, breakages)
+    runner = [
+        Log(name, "infrastructure", path) for name in RUNNER_LOGS if (path := FIXTURE_LOGS / f"{name}.log").is_file()
+    ]
+    return World(seed, runs, outages, network, flaky, breakages, runner)
 
 
 # -- the policies -------------------------------------------------------------------------------

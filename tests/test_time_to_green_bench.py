@@ -54,7 +54,11 @@ def test_what_each_policy_must_do() -> None:
 def test_the_guard_with_memory_wrote_a_trail_and_every_log_is_real() -> None:
     assert report()["trail_records"] > 0
     logs = report()["logs"]
-    assert logs and all((ttg.DEFAULT_CORPUS / "gha-real" / "logs" / f"{k}.log").is_file() for k in logs)
+    real = [ttg.DEFAULT_CORPUS / "gha-real" / "logs" / f"{k}.log" for k in logs if k not in ttg.RUNNER_LOGS]
+    assert logs and all(path.is_file() for path in real)
+    # the runner-loss logs are fixtures that name their source
+    for name in ttg.RUNNER_LOGS:
+        assert "source:" in (ttg.FIXTURE_LOGS / f"{name}.expect.yml").read_text("utf-8")
     assert {v["label"] for v in logs.values()} >= {"network", "test_failure"}
 
 
