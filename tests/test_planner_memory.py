@@ -14,6 +14,7 @@ from healing_guard.config import GuardConfig, StrategyOverride
 from healing_guard.history.memory import Memory
 from healing_guard.history.policy import MemoryPolicy
 from healing_guard.history.records import TrailRecord, make_record
+from healing_guard.history.recovery import recovery_key
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation, SecondaryCause
 from healing_guard.planner import plan_run
 from healing_guard.provider import JobInfo
@@ -100,6 +101,35 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
                             at=_at(v["minutes_ago"]),
                         )
                     )
+        elif kind == "recovered":  # held failures the recovery re-ran (history/recovery.py)
+            for _ in range(v["runs"]):
+                run += 1
+                out.append(
+                    make_record(
+                        "failure",
+                        repository="o/r",
+                        run_id=run,
+                        attempt=1,
+                        job_id=1,
+                        category=v["category"],
+                        signature=v["signature"],
+                        action="escalate",
+                        result="done",
+                        at=_at(v["minutes_ago"] + 30),
+                    )
+                )
+                out.append(
+                    make_record(
+                        "decision",
+                        repository="o/r",
+                        run_id=run,
+                        attempt=1,
+                        action="rerun",
+                        result="done",
+                        key=f"decision:o/r:{run}:1:{recovery_key(run, 1)}:done",
+                        at=_at(v["minutes_ago"]),
+                    )
+                )
         elif kind == "fix":
             out.append(
                 make_record(

@@ -29,6 +29,7 @@ from .flaky import FlakyTest, flaky_tests, is_known_flaky
 from .policy import MemoryPolicy
 from .rates import SuccessRate, success_rates
 from .records import TrailRecord
+from .recovery import recovered_by
 
 #: categories whose failures many runs share at once (an outage): the brake counts them per category
 BRAKE_CATEGORIES: frozenset[str] = frozenset({"infrastructure", "network"})
@@ -105,9 +106,16 @@ class Memory:
             fixes[r.signature] = LearnedFix(r.signature, r.fix_sha, r.files, r.at)
         since = now - BRAKE_WINDOW
         attempts: dict[str, set[tuple[int, int]]] = {}
+        failed = {(r.run_id, r.attempt): r for r in kept if r.kind == "failure"}
         for r in kept:
             if r.kind == "failure" and r.action in RERUN_ACTIONS and r.result == "done" and r.moment >= since:
                 attempts.setdefault(cause_of(r.category, r.signature), set()).add((r.run_id, r.attempt))
+            # a held run the recovery re-ran counts for its failure's cause: if the outage is not
+            # over after all, the re-runs that fail again are braked, not re-run once more
+            held = failed.get((r.run_id, r.attempt))
+            recovery = r.kind == "decision" and r.result == "done" and recovered_by(r)
+            if held is not None and recovery and r.moment >= since:
+                attempts.setdefault(cause_of(held.category, held.signature), set()).add((r.run_id, r.attempt))
         return cls(
             settings=settings,
             now=now,
