@@ -124,6 +124,8 @@ def test_a_held_run_someone_already_reran_is_left_alone(gh: FakeGitHub, tmp_path
     (outcome,) = [o for o in result.outcomes if o.action == "rerun"]
     assert outcome.status == "skipped" and "has moved on (attempt 2 is queued)" in outcome.detail
     assert len(rerun_posts(gh)) == 1  # the person's only
+    (mark,) = [r for r in records(gh, "decision") if r.action == "rerun"]
+    assert (mark.run_id, mark.attempt, mark.result) == (run["id"], 1, "skipped")  # on the held attempt
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ..errors import GitHubConflictError, HealingGuardError
@@ -125,7 +125,7 @@ def recover(provider: Provider, held: Sequence[HeldRun], green: RunInfo, *, dry_
                     f"held run {h.run_id} attempt {h.attempt} has moved on ({state}); not re-run",
                     run.html_url,
                     key=key,
-                    run=run,
+                    run=replace(run, attempt=h.attempt),  # recorded on the held attempt
                 )
             )
             continue
