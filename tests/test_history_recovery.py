@@ -46,11 +46,13 @@ def busy_hour(gh: FakeGitHub, count: int = 5) -> None:
     )
 
 
-def green_run(gh: FakeGitHub, *, name: str = "CI", minutes: float = 1.0) -> dict[str, Any]:
-    """A passing run of ``name`` that started ``minutes`` from now (after the held failure)."""
+def green_run(gh: FakeGitHub, *, name: str = "CI", minutes: float = 1.0, branch: str = "main") -> dict[str, Any]:
+    """A passing run of ``name`` that started ``minutes`` from now (after the held failure), on the
+    held run's commit of ``main`` unless another branch is given."""
     run = gh.add_run(
         name=name,
-        head_branch="main",
+        head_branch=branch,
+        head_sha=gh.refs.get(f"refs/heads/{branch}"),
         conclusion="success",
         created_at=datetime.now(timezone.utc) + timedelta(minutes=minutes),
     )
@@ -126,6 +128,28 @@ def test_a_held_run_someone_already_reran_is_left_alone(gh: FakeGitHub, tmp_path
     assert len(rerun_posts(gh)) == 1  # the person's only
     (mark,) = [r for r in records(gh, "decision") if r.action == "rerun"]
     assert (mark.run_id, mark.attempt, mark.result) == (run["id"], 1, "skipped")  # on the held attempt
+
+
+def test_a_held_run_superseded_by_a_passing_commit_on_its_branch_is_not_rerun(gh: FakeGitHub, tmp_path: Path) -> None:
+    run = held_failure(gh, tmp_path)
+    newer = gh.add_run(
+        name="CI",
+        head_branch="main",
+        head_sha="b" * 40,
+        conclusion="success",
+        created_at=datetime.now(timezone.utc) + timedelta(minutes=1),
+    )
+    result = guard(gh, tmp_path, gh.run(newer["id"]))
+    (outcome,) = [o for o in result.outcomes if o.action == "rerun"]
+    assert outcome.status == "skipped"
+    assert (
+        outcome.detail
+        == f"held run {run['id']} is superseded: run {newer['id']} passed on a newer commit of main; not re-run"
+    )
+    assert rerun_posts(gh) == []
+    # recorded on the held attempt: a passing run of another branch does not re-run it later
+    guard(gh, tmp_path, green_run(gh, minutes=2, branch="feature/x"))
+    assert rerun_posts(gh) == []
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,8 @@ the last ``memory.brake.recover_within_hours`` hours, oldest first, at most
 
 A held run is re-run at most once by recovery, and never when it has moved on: its latest attempt
 must still be the held one, completed and failed (a person may have re-run it, or a re-run may be
-in progress). The re-run is recorded as a ``decision`` record with action ``rerun`` for the held
+in progress); nor when the passing run is on the same branch at another commit (superseded: the
+branch is green again without it). The re-run is recorded as a ``decision`` record with action ``rerun`` for the held
 run's attempt, so a second guard (the same passing run handled twice, or two passing runs at once)
 finds it done; two guards that read the trail at the same instant both ask, and GitHub refuses a
 re-run of a run that is already running (403 "already running"), which is reported as skipped.
@@ -46,6 +47,8 @@ class HeldRun:
     workflow: str
     at: datetime
     detail: str
+    branch: str = ""
+    sha: str = ""
 
 
 def recovery_key(run_id: int, attempt: int) -> str:
@@ -99,7 +102,8 @@ def held_runs(
             continue
         moment = r.moment
         if since <= moment <= started:
-            held.setdefault((r.run_id, r.attempt), HeldRun(r.run_id, r.attempt, r.workflow, moment, r.detail))
+            found = HeldRun(r.run_id, r.attempt, r.workflow, moment, r.detail, r.branch, r.sha)
+            held.setdefault((r.run_id, r.attempt), found)
     out = [h for key, h in held.items() if key not in recovered and later.get(h.run_id, 0) <= h.attempt]
     return sorted(out, key=lambda h: (h.at, h.run_id))[: policy.recover_max]
 
@@ -111,6 +115,11 @@ def recover(provider: Provider, held: Sequence[HeldRun], green: RunInfo, *, dry_
     why = f"run {green.id} of {green.name} passed after the mass failure"
     for h in held:
         key = recovery_key(h.run_id, h.attempt)
+        if h.branch and h.branch == green.head_branch and h.sha and green.head_sha and h.sha != green.head_sha:
+            superseded = RunInfo(h.run_id, h.workflow, h.attempt, "completed", "failure", "", h.branch, h.sha, "")
+            why_not = f"held run {h.run_id} is superseded: run {green.id} passed on a newer commit of {h.branch}"
+            out.append(Outcome(RERUN, "skipped", f"{why_not}; not re-run", key=key, run=superseded))
+            continue
         try:
             run = provider.get_run(h.run_id)
         except HealingGuardError as exc:
