@@ -71,7 +71,7 @@ def held_failure(gh: FakeGitHub, tmp_path: Path, config: str = FAST_CONFIG) -> d
     (job,) = result.results
     assert job.decision is not None and job.decision.action == "escalate" and job.decision.memory == ("brake",)
     assert job.decision.held, job.decision.reason
-    assert "held: re-run once a run of this workflow passes again within 6.0 h" in job.decision.reason
+    assert "held: re-run once a run of this workflow passes again within 24.0 h" in job.decision.reason
     assert any("re-run once a run of their workflow passes again" in n for n in result.notes)
     assert rerun_posts(gh) == []
     (issue,) = gh.issues.values()
@@ -221,10 +221,10 @@ NOW = datetime(2026, 11, 2, 12, 10, tzinfo=timezone.utc)
 
 
 def test_held_runs_are_released_oldest_first_within_the_window_and_the_budget() -> None:
-    trail = [_held(1, 30), _held(2, 90), _held(3, 400), _held(4, 10, workflow="Release"), _held(5, 5)]
+    trail = [_held(1, 30), _held(2, 90), _held(3, 25 * 60), _held(4, 10, workflow="Release"), _held(5, 5)]
     policy = MemoryPolicy(recover_max=2)
     found = held_runs(trail, GREEN, repository=REPO, now=NOW, policy=policy)
-    assert [h.run_id for h in found] == [2, 1]  # 3 is older than 6 h; 4 is another workflow
+    assert [h.run_id for h in found] == [2, 1]  # 3 is older than 24 h; 4 is another workflow
     assert [h.run_id for h in held_runs(trail, GREEN, repository=REPO, now=NOW, policy=MemoryPolicy())] == [2, 1, 5]
 
 

@@ -24,7 +24,7 @@ class MemoryPolicy:
     reruns_per_hour: int = 5
     #: ``memory.brake.recover_within_hours``: a re-run the brake held is started once a run of its
     #: workflow passes again within this many hours of the failure (0: never)
-    recover_within_hours: float = 6.0
+    recover_within_hours: float = 24.0
     #: ``memory.brake.recover_max``: the most held runs one passing run re-runs (0: none)
     recover_max: int = 20
 
