@@ -20,8 +20,9 @@ from .errors import HealingGuardError, SettingsError
 from .executor import Executor
 from .history.github_trail import GitHubTrail
 from .history.memory import Memory
+from .history.recorder import held_run_record
 from .history.records import ReadResult, shard_name
-from .history.recovery import HELD, held_runs, recover
+from .history.recovery import HELD, PROBE_QUIET, held_runs, probes, recover
 from .history.recovery import months_to_read as recovery_months
 from .history.remember import remember
 from .history.store import Trail
@@ -94,6 +95,8 @@ class PipelineGuard:
             return approve(self)
         if self.settings.mode == "logs":
             return self.diagnose_logs(self.settings.log_paths)
+        if self.settings.mode == "recover":
+            return self.probe_held()
         return self.heal_run()
 
     # -- in-job step: diagnose files the job wrote ---------------------------------------------
@@ -278,8 +281,45 @@ class PipelineGuard:
             )
             return
         held = held_runs(known.records, run, repository=self.settings.repository, now=now, policy=policy)
-        for outcome in recover(self.provider, held, run, dry_run=self.dry_run):
+        why = f"run {run.id} of {run.name} passed after the mass failure"
+        for outcome in recover(self.provider, held, why=why, dry_run=self.dry_run, green=run):
             out.outcome(outcome)
+
+    def probe_held(self) -> GuardResult:
+        """``mode: recover`` (a scheduled workflow): when an outage has gone quiet and no run of a
+        workflow passed to release its held runs, re-run the newest one as a probe."""
+        out = ResultBuilder("recover", dry_run=self.dry_run)
+        policy, history = self.config.memory, self.config.history
+        if not history.enabled or not policy.recovers:
+            out.note("recovery is off (history.enabled, memory.brake.recover_within_hours): nothing to probe")
+            return out.build()
+        now = self.now()
+        trail = self.trail or GitHubTrail(self.provider, branch=history.branch, retention_days=history.retention_days)
+        try:
+            read = trail.read(since=now - timedelta(hours=policy.recover_within_hours))
+        except Exception as exc:  # nothing was done; say why
+            out.error(f"the trail could not be read, so no held run was probed ({_describe(exc)})")
+            return out.build()
+        found = probes(read.records, repository=self.settings.repository, now=now, policy=policy)
+        if found:
+            shown = ", ".join(f"run {h.run_id} of {h.workflow}" for h in found)
+            out.note(f"recovery probe: the newest held run of each quiet workflow is re-run ({shown})")
+        else:
+            out.note(
+                f"no held run to probe: none in the last {policy.recover_within_hours:g} h, or its workflow had a "
+                f"hold or a recovery re-run in the last {int(PROBE_QUIET.total_seconds() // 60)} minutes"
+            )
+        why = "a probe: its workflow has been quiet since the mass failure, and a pass releases the other held runs"
+        outcomes = recover(self.provider, found, why=why, dry_run=self.dry_run)
+        for outcome in outcomes:
+            out.outcome(outcome)
+        if outcomes and not self.dry_run:
+            records = [held_run_record(o, self.settings.repository, self.redact) for o in outcomes if o.run]
+            try:
+                trail.append(records)
+            except Exception as exc:  # the re-runs stand; a later probe may try them again
+                out.note(f"audit trail: the probe's {len(records)} record(s) could not be written ({_describe(exc)})")
+        return out.build()
 
     def _read_recent(self, run: RunInfo, now: datetime) -> ReadResult:
         """The trail's records a passing run needs: the shards of the recovery window and of the run's

@@ -175,10 +175,11 @@ class Settings:
 
     @property
     def mode(self) -> str:
-        """``logs`` (in-job step with log-path), ``run`` (heal a workflow run through the API) or
-        ``approve`` (act on ``/heal approve`` or ``/heal reject``)."""
-        if self.mode_input == "approve":
-            return "approve"
+        """``logs`` (in-job step with log-path), ``run`` (heal a workflow run through the API),
+        ``approve`` (act on ``/heal approve`` or ``/heal reject``) or ``recover`` (probe the runs the
+        mass-failure brake held, on a schedule)."""
+        if self.mode_input in ("approve", "recover"):
+            return self.mode_input
         return "logs" if self.log_paths else "run"
 
     def exit_code(self, *, guard_error: bool) -> int:
@@ -250,7 +251,7 @@ class Settings:
 
 #: ``auto`` heals a failed run (or diagnoses log-path files); ``approve`` acts on a /heal comment;
 #: ``fix-command`` and ``fix`` are the fix workflow's steps (``fixmode.py``).
-MODES = ("auto", "approve", "fix-command", "fix")
+MODES = ("auto", "approve", "recover", "fix-command", "fix")
 
 
 def _mode(env: Mapping[str, str]) -> str:
@@ -264,6 +265,7 @@ def _mode(env: Mapping[str, str]) -> str:
             "not a mode",
             "Give auto (heal a failed run, or diagnose log-path files), approve (in a workflow on "
             "issue_comment: act on /heal approve and /heal reject; see examples/workflows/heal-approve.yml), "
+            "recover (on a schedule: re-run one held run per workflow once the outage has gone quiet), "
             "or fix-command / fix (the steps of the fix workflow, examples/workflows/heal-fix.yml).",
             close[0] if close else None,
         )

@@ -4,6 +4,7 @@ outcome is the guard's; runs that moved on, other workflows, old holds, dry runs
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,10 @@ import pytest
 from healing_guard.history.github_trail import GitHubTrail
 from healing_guard.history.policy import MemoryPolicy
 from healing_guard.history.records import make_record
-from healing_guard.history.recovery import HELD, held_runs, recovery_key
+from healing_guard.history.recovery import HELD, held_runs, probes, recovery_key
 from healing_guard.provider import RunInfo
 from healing_guard.simulator import FakeGitHub, timestamp_log
-from tests.runner import FAST_CONFIG
+from tests.runner import FAST_CONFIG, run_action
 from tests.test_action_e2e import NETWORK, POST, PREAMBLE, failed_run
 from tests.test_history_recording import client, guard, records
 
@@ -258,3 +259,80 @@ def test_a_held_run_with_a_later_attempt_or_a_recovery_in_the_trail_is_not_relea
 def test_a_passing_run_without_a_known_start_releases_nothing() -> None:
     unknown = RunInfo(901, "CI", 2, "completed", "success", "push", "main", "f" * 40, "", repository=REPO)
     assert held_runs([_held(1, 30)], unknown, repository=REPO, now=NOW, policy=MemoryPolicy()) == []
+
+
+# -- mode: recover, on a schedule: one probe per quiet workflow ---------------------------------
+
+
+def test_the_newest_held_run_of_each_quiet_workflow_is_the_probe() -> None:
+    trail = [
+        _held(1, 300),
+        _held(2, 200),
+        _held(3, 100, workflow="Release"),
+        _held(4, 10, workflow="Nightly"),  # held 10 minutes ago: that outage is not quiet yet
+        _held(5, 25 * 60),  # older than the window
+    ]
+    found = probes(trail, repository=REPO, now=NOW, policy=MemoryPolicy())
+    assert [(h.workflow, h.run_id) for h in found] == [("CI", 2), ("Release", 3)]
+    # a recovery re-run of run 2 twenty minutes ago: CI is probing already; run 2 is not a candidate
+    probing = make_record(
+        "decision",
+        repository=REPO,
+        run_id=2,
+        attempt=1,
+        workflow="CI",
+        action="rerun",
+        result="done",
+        key=f"decision:{REPO}:2:1:{recovery_key(2, 1)}:done",
+        at=(NOW - timedelta(minutes=20)).isoformat(),
+    )
+    assert [h.run_id for h in probes([*trail, probing], repository=REPO, now=NOW, policy=MemoryPolicy())] == [3]
+    later = replace(probing, at=(NOW - timedelta(minutes=40)).isoformat())
+    assert [h.run_id for h in probes([*trail, later], repository=REPO, now=NOW, policy=MemoryPolicy())] == [1, 3]
+    assert probes(trail, repository=REPO, now=NOW, policy=MemoryPolicy(recover_max=0)) == []
+
+
+def _old_hold(gh: FakeGitHub, run: dict[str, Any], minutes_ago: float) -> None:
+    at = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
+    GitHubTrail(client(gh)).append(
+        [
+            make_record(
+                "decision",
+                repository=gh.full_name,
+                run_id=run["id"],
+                attempt=1,
+                workflow="CI",
+                branch="main",
+                sha=run["head_sha"],
+                action=HELD,
+                key=f"decision:{gh.full_name}:{run['id']}:1:held:hold:{run['id']}:1:1",
+                at=at.isoformat(timespec="seconds"),
+            )
+        ]
+    )
+
+
+def test_the_scheduled_probe_reruns_a_quiet_held_run_as_the_runner_starts_it(gh: FakeGitHub, tmp_path: Path) -> None:
+    old = failed_run(gh, {"install": NETWORK}, pr=False, branch="main")
+    new = failed_run(gh, {"install": NETWORK}, pr=False, branch="main")
+    _old_hold(gh, old, 120)
+    _old_hold(gh, new, 60)
+    result = run_action(
+        gh, tmp_path / "one", inputs={"mode": "recover"}, event={"schedule": "17 * * * *"}, event_name="schedule"
+    )
+    assert result.returncode == 0, result.stderr
+    assert rerun_posts(gh) == [f"/repos/{REPO}/actions/runs/{new['id']}/rerun-failed-jobs"]
+    assert result.outputs["healed"] == "true" and result.outputs["action"] == "rerun"
+    assert f"held run {new['id']} attempt 1" in result.summary and "a probe" in result.summary
+    (mark,) = [r for r in records(gh, "decision") if r.action == "rerun"]
+    assert (mark.run_id, mark.attempt, mark.result, mark.workflow) == (new["id"], 1, "done", "CI")
+    # the next tick: CI is being probed, nothing more
+    again = run_action(gh, tmp_path / "two", inputs={"mode": "recover"}, event={}, event_name="schedule")
+    assert again.returncode == 0, again.stderr
+    assert len(rerun_posts(gh)) == 1 and "no held run to probe" in again.summary
+
+
+def test_the_probe_with_nothing_held_says_so(gh: FakeGitHub, tmp_path: Path) -> None:
+    result = run_action(gh, tmp_path / "ws", inputs={"mode": "recover"}, event={}, event_name="schedule")
+    assert result.returncode == 0, result.stderr
+    assert "no held run to probe" in result.summary and rerun_posts(gh) == []

@@ -130,21 +130,19 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
     for o in result.outcomes:
         if o.jobs and all((j, o.action) in decided for j in o.jobs):
             continue
-        about = o.run or run
-        # an outcome for another run (a held run re-run by recovery) is recorded on that run's
-        # attempt, keyed by what it was and how it went (a failed try does not hide a later one)
-        key = {"key": f"decision:{repository}:{about.id}:{about.attempt}:{o.key}:{o.status}"} if o.run else {}
+        if o.run is not None:
+            out.append(held_run_record(o, repository, redactor, at=run_time(run)))
+            continue
         out.append(
             make_record(
                 "decision",
                 redactor=redactor,
                 at=run_time(run),
-                **run_fields(about, repository),
+                **run_fields(run, repository),
                 job_id=o.jobs[0] if o.jobs else 0,
                 action=o.action,
                 result=o.status,
                 detail=o.detail,
-                **key,
             )
         )
     for d in result.decisions:  # approvals, notifications, incidents (issue 10): who decided what
@@ -162,6 +160,24 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
             )
         )
     return out
+
+
+def held_run_record(outcome: Outcome, repository: str, redactor: Redact, at: str | None = None) -> TrailRecord:
+    """The ``decision`` record of an outcome for another run than the result's (a held run the
+    recovery re-ran): on that run's attempt, keyed by what it was and how it went (a failed try
+    does not hide a later one)."""
+    about = outcome.run
+    assert about is not None
+    return make_record(
+        "decision",
+        redactor=redactor,
+        at=at or utc_now(),
+        **run_fields(about, repository),
+        action=outcome.action,
+        result=outcome.status,
+        detail=outcome.detail,
+        key=f"decision:{repository}:{about.id}:{about.attempt}:{outcome.key}:{outcome.status}",
+    )
 
 
 def _about(decision: Decision) -> str:

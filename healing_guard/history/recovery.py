@@ -35,6 +35,9 @@ from .records import TrailRecord, parse_time
 HELD = "held"
 #: the action of the decision record a recovery re-run is recorded as
 RERUN = "rerun"
+#: a workflow is probed only when nothing of it was held or re-run by recovery for this long: the
+#: outage has gone quiet (while failures keep coming, a passing run will release the holds)
+PROBE_QUIET = timedelta(minutes=30)
 FAILED = ("failure", "timed_out")
 
 
@@ -108,14 +111,55 @@ def held_runs(
     return sorted(out, key=lambda h: (h.at, h.run_id))[: policy.recover_max]
 
 
-def recover(provider: Provider, held: Sequence[HeldRun], green: RunInfo, *, dry_run: bool) -> list[Outcome]:
+def probes(records: Sequence[TrailRecord], *, repository: str, now: datetime, policy: MemoryPolicy) -> list[HeldRun]:
+    """For ``mode: recover`` on a schedule: per workflow with held runs, the newest one, when the
+    workflow has been quiet for ``PROBE_QUIET`` (no hold, no recovery re-run). If its re-run
+    passes, that passing run releases the others; if it fails, the failure is held again."""
+    if not policy.recovers:
+        return []
+    since = now - timedelta(hours=policy.recover_within_hours)
+    later: dict[int, int] = {}
+    recovered: set[tuple[int, int]] = set()
+    held: dict[tuple[int, int], HeldRun] = {}
+    busy: set[str] = set()
+    for r in records:
+        if (r.repository or repository) != repository:
+            continue
+        later[r.run_id] = max(later.get(r.run_id, 0), r.attempt)
+        recovery = r.kind == "decision" and r.action == RERUN and recovered_by(r)
+        if recovery and r.result in ("done", "skipped"):
+            recovered.add((r.run_id, r.attempt))
+        if r.kind != "decision" or not (recovery or r.action == HELD):
+            continue
+        if r.moment > now - PROBE_QUIET:
+            busy.add(r.workflow)
+        if r.action == HELD and r.moment >= since:
+            found = HeldRun(r.run_id, r.attempt, r.workflow, r.moment, r.detail, r.branch, r.sha)
+            held.setdefault((r.run_id, r.attempt), found)
+    newest: dict[str, HeldRun] = {}
+    for key, h in held.items():
+        if key in recovered or later.get(h.run_id, 0) > h.attempt or h.workflow in busy:
+            continue
+        if h.workflow not in newest or (h.at, h.run_id) > (newest[h.workflow].at, newest[h.workflow].run_id):
+            newest[h.workflow] = h
+    return sorted(newest.values(), key=lambda h: h.workflow)
+
+
+def _superseded(h: HeldRun, green: RunInfo) -> bool:
+    """``green`` passed on the held run's branch at another commit."""
+    return bool(h.branch and h.branch == green.head_branch and h.sha and green.head_sha and h.sha != green.head_sha)
+
+
+def recover(
+    provider: Provider, held: Sequence[HeldRun], *, why: str, dry_run: bool, green: RunInfo | None = None
+) -> list[Outcome]:
     """Re-run the failed jobs of each held run that is still where the brake left it; one outcome
-    each (``run`` names the held run, so the trail records it there)."""
+    each (``run`` names the held run, so the trail records it there). ``green``: the passing run
+    that releases them (a held run it supersedes is skipped); None for a probe."""
     out: list[Outcome] = []
-    why = f"run {green.id} of {green.name} passed after the mass failure"
     for h in held:
         key = recovery_key(h.run_id, h.attempt)
-        if h.branch and h.branch == green.head_branch and h.sha and green.head_sha and h.sha != green.head_sha:
+        if green and _superseded(h, green):
             superseded = RunInfo(h.run_id, h.workflow, h.attempt, "completed", "failure", "", h.branch, h.sha, "")
             why_not = f"held run {h.run_id} is superseded: run {green.id} passed on a newer commit of {h.branch}"
             out.append(Outcome(RERUN, "skipped", f"{why_not}; not re-run", key=key, run=superseded))
