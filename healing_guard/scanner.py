@@ -13,7 +13,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from . import regex_engine
 from .logsource import LogInput, check_text, iter_blocks
@@ -205,6 +205,7 @@ class Scanner:
             tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
         self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2, groups=WINDOW_GROUPS)
         self._verdicts: dict[str, tuple[set[object], list[int], set[object]]] = {}
+        self._markers = _marker_pattern(self.strategies)
 
     def scan(self, source: LogInput) -> ScanResult:
         with source.open() as stream:
@@ -221,9 +222,9 @@ class Scanner:
         column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
         find: regex_engine.Finder = self._find_all
-        windowing = False
         timestamped = False  # only read when timestamps are stripped block by block (the re path)
-        for raw in iter_blocks(stream):
+        reads = _Reads(stream)
+        for raw in iter_blocks(cast(BinaryIO, reads)):
             result.bytes += len(raw)
             if first:
                 if raw.startswith(b"\xef\xbb\xbf"):
@@ -239,14 +240,15 @@ class Scanner:
                 # the window strips the runner's timestamps itself only where this loop leaves them in
                 runner_ts = self._strip_each and not full_format and bool(_TS_LINE.search(block, 0, 1 << 20))
                 window = result._window = StepWindow(step, noise=is_noise_step(step), timestamped=runner_ts)
-                windowing = self.windowed and not full_format
-                if windowing:
-                    find = _MultiFinder(self._find_window)
-            elif windowing and result._done is None:
-                # past the first block: the whole log for the markers, the windows for the catalogue
-                result._done = {}
-                result._full_upto = line_base
-                find = _MarkerFinder(self._strip_each)
+                if self.windowed and not full_format:
+                    if reads.ended:
+                        # the log fits in one read (a block): it is read whole, by the smaller alternations
+                        find = _MultiFinder(self._find_window)
+                    else:
+                        # a longer one from its first line: the whole log for the markers, the
+                        # windows for the catalogue
+                        result._done = {}
+                        result._full_upto = 0
             changes: deque[tuple[int, str]] = deque()
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
@@ -263,7 +265,10 @@ class Scanner:
                     result.invalid_utf8 = True
             assert window is not None
             window.begin_block(block, line_base)
-            step, counted, line = self._scan_block(find, block, line_base, step, changes, result, full_format)
+            if result._done is not None:
+                step, counted, line = self._scan_markers(block, line_base, step, result)
+            else:
+                step, counted, line = self._scan_block(find, block, line_base, step, changes, result, full_format)
             newlines = line - line_base - 1 + block.count(b"\n", counted)
             window.end_block(line_base + newlines + 1)
             self._keep_tail(block, line_base, newlines, tail, self._strip_each)
@@ -288,6 +293,19 @@ class Scanner:
                     entry.hits.sort(key=lambda h: h.line)
         result._done = None
         return result
+
+    def _scan_markers(
+        self, block: bytes, line_base: int, step: str | None, result: ScanResult
+    ) -> tuple[str | None, int, int]:
+        """``_scan_block`` for a windowed scan's pass over the whole log: the runner's markers
+        (``_marker_lines``) instead of the catalogue's candidate lines."""
+        counted = 0  # position up to which newlines were counted
+        line = line_base + 1  # line number at `counted`
+        for start, stop in _marker_lines(block, self._markers, self._strip_each):
+            line += block.count(b"\n", counted, start)
+            counted = start
+            step = self._line(_text(block[start:stop], self._strip_each), line, step, block, stop, result)
+        return step, counted, line
 
     def _scan_window(self, snap: StepText, result: ScanResult) -> None:
         """The catalogue over one step's kept text (windowed scans), each line once."""
@@ -621,44 +639,61 @@ def _lines_after(block: bytes, eol: int, line: int, strip_ts: bool) -> tuple[Evi
     return tuple(out)
 
 
-class _MarkerFinder:
-    """``find(block, pos)`` for the runner's markers only (a line that starts, after an optional
-    timestamp, with ``##[``, ``Post job cleanup.`` or ``Cleaning up orphan processes``): what a
-    windowed scan looks for in the whole log. Literal searches (``bytes.find``) are several times
-    faster than a regex whose every match must start a line; each one's next position is kept for
-    the block, so every byte is searched once per literal."""
+_RARE_MARKERS = tuple(m.encode() for m in _MARKERS[1:])
 
-    _NEEDLES = tuple(m.encode() for m in _MARKERS)
 
-    def __init__(self, timestamps: bool) -> None:
-        self._timestamps = timestamps
-        self._block: bytes | None = None
-        self._next: list[int] = []
+def _marker_pattern(strategies: Sequence[Strategy]) -> re.Pattern[bytes]:
+    """What finds ``##[`` for ``_marker_lines``: one literal-led pattern, which ``re`` searches in
+    C. It leaves out the lines that could not change a scan, the commonest ones in a job log: a
+    ``##[group]`` whose title cannot start a step (its first byte is printable ASCII, neither a
+    space nor the R of ``Run`` or the P of ``Post Run``: ``Scanner._line`` ignores it) and a bare
+    ``##[endgroup]`` line, unless a pattern or indicator of ``strategies`` matches that text."""
+    skip = [rb"group\][!-OQS-~]"]
+    if not any(p.match("##[endgroup]") for s in strategies for p in (*s.patterns, *s.indicators)):
+        skip.append(rb"endgroup\]\n")
+    return re.compile(rb"##\[(?!" + b"|".join(skip) + rb")")
 
-    def __call__(self, block: bytes, pos: int) -> tuple[int, int] | None:
-        if block is not self._block:
-            self._block = block
-            self._next = [-2] * len(self._NEEDLES)  # -2: not searched yet, -1: no more
-        needles, nxt = self._NEEDLES, self._next
-        while True:
-            best = -1
-            size = 0
-            for k, needle in enumerate(needles):
-                i = nxt[k]
-                if i != -1 and i < pos:
-                    i = nxt[k] = block.find(needle, pos)
-                if i >= 0 and (best < 0 or i < best):
-                    best, size = i, len(needle)
-            if best < 0:
-                return None
-            start = block.rfind(b"\n", 0, best) + 1
-            if best == start:
-                return start, best + size
-            if self._timestamps:
-                ts = _TS_ONE.match(block, start, best)
-                if ts is not None and ts.end() == best:
-                    return start, best + size
-            pos = best + 1
+
+def _marker_lines(block: bytes, markers: re.Pattern[bytes], timestamps: bool) -> list[tuple[int, int]]:
+    """The spans (start, end without the newline) of the lines of ``block`` that start with a
+    runner marker (``##[``, ``Post job cleanup.``, ``Cleaning up orphan processes``), after the
+    runner's timestamp when ``timestamps``; ``markers`` is ``_marker_pattern``'s. The marker
+    search runs in C: one pass of ``markers`` and one ``bytes.find`` per rare marker; only the
+    hits reach Python."""
+    spots = [m.start() for m in markers.finditer(block)]
+    for needle in _RARE_MARKERS:
+        at = block.find(needle)
+        if at >= 0:
+            while at >= 0:
+                spots.append(at)
+                at = block.find(needle, at + 1)
+            spots.sort()
+    out: list[tuple[int, int]] = []
+    for at in spots:
+        start = block.rfind(b"\n", 0, at) + 1
+        if at != start:  # only at a line's start, after the runner's timestamp if there is one
+            if not timestamps:
+                continue
+            ts = _TS_ONE.match(block, start, at)
+            if ts is None or ts.end() != at:
+                continue
+        stop = block.find(b"\n", at)
+        out.append((start, stop if stop >= 0 else len(block)))
+    return out
+
+
+class _Reads:
+    """A stream that notes when a read came back short: the end of the log was reached."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.ended = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        if size < 0 or len(data) < size:
+            self.ended = True
+        return data
 
 
 class _MultiFinder:

@@ -71,12 +71,15 @@ class _Segment:
     noise: bool = False
     head: list[tuple[int, bytes]] = field(default_factory=list)
     head_size: int = 0
+    #: the tail's chunks, each with the number of the line that follows it (its end): what a chunk's
+    #: first line is gets counted only when a snapshot is taken, and trimming its front changes nothing
     tail: deque[tuple[int, bytes]] = field(default_factory=deque)
     tail_size: int = 0
 
-    def add(self, first_line: int, data: bytes) -> None:
-        """Append to the tail (the head is filled by the window), keeping its last TAIL_BYTES."""
-        self.tail.append((first_line, data))
+    def add(self, next_line: int, data: bytes) -> None:
+        """Append to the tail (the head is filled by the window), keeping its last TAIL_BYTES;
+        ``next_line`` is the number of the line that starts where ``data`` ends."""
+        self.tail.append((next_line, data))
         self.tail_size += len(data)
         self._trim()
 
@@ -84,18 +87,19 @@ class _Segment:
         while self.tail and self.tail_size - len(self.tail[0][1]) >= TAIL_BYTES:
             self.tail_size -= len(self.tail.popleft()[1])
         if self.tail_size > TAIL_BYTES and self.tail:
-            first, data = self.tail[0]
+            next_line, data = self.tail[0]
             over = self.tail_size - TAIL_BYTES
             cut = data.find(b"\n", over) + 1
             if cut <= 0:
                 cut = len(data)
-            self.tail[0] = (first + data.count(b"\n", 0, cut), data[cut:])
+            self.tail[0] = (next_line, data[cut:])
             self.tail_size -= cut
             if not self.tail[0][1]:
                 self.tail.popleft()
 
     def chunks(self) -> tuple[tuple[int, bytes], ...]:
-        return (*self.head, *self.tail)
+        """The kept bytes, each chunk with its first line."""
+        return (*self.head, *((end - data.count(b"\n"), data) for end, data in self.tail))
 
 
 class StepWindow:
@@ -125,8 +129,8 @@ class StepWindow:
     def _take(self, end: int, line: int) -> None:
         """Move this block's bytes up to ``end`` (the start of ``line``) into the current segment.
 
-        Only what the segment keeps is sliced and counted: the rest of its head while the head is
-        open, and the last ``TAIL_BYTES``; line numbers come from ``line`` counting backwards."""
+        Only what the segment keeps is sliced: the rest of its head while the head is open, and the
+        last ``TAIL_BYTES``; nothing is counted (the tail's chunks are numbered from their end)."""
         off, block, seg = self._off, self._block, self._seg
         if end > off:
             start = off
@@ -141,12 +145,10 @@ class StepWindow:
                     seg.head_size = HEAD_BYTES  # closed, even when its last line did not fit
                 start = stop
             if end > start:
-                first = self._off_line if start == off else 0  # known without counting
                 if end - start > TAIL_BYTES:
                     start = block.find(b"\n", end - TAIL_BYTES) + 1 or end
-                    first = 0
                 if end > start:
-                    seg.add(first or line - block.count(b"\n", start, end), block[start:end])
+                    seg.add(line, block[start:end])
         self._off = max(off, end)
         self._off_line = line
 
@@ -160,7 +162,10 @@ class StepWindow:
     def fail(self, line: int, eol: int, step: str | None, code: int | None) -> StepText:
         """The current step failed; ``eol`` is the end of its ``Process completed`` line. Returns
         the snapshot (kept in ``failed`` up to ``MAX_SNAPSHOTS``)."""
-        self._take(min(eol + 1, len(self._block)), line + 1)
+        if eol < len(self._block):
+            self._take(eol + 1, line + 1)
+        else:  # the log's last line, without a newline: the bytes end inside ``line``
+            self._take(len(self._block), line)
         snap = StepText(
             step if step is not None else self._seg.step, code, self._seg.chunks(), True, line, self._timestamped
         )
