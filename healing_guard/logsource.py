@@ -219,6 +219,13 @@ def iter_blocks(stream: BinaryIO, size: int = 4 << 20) -> Iterator[bytes]:
             raise LogInputError(f"reading the log failed: {exc}") from exc
         if not block:
             break
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            # the usual case, with one copy: the carried start of a line and the new whole lines
+            out = b"".join((carry, memoryview(block)[: cut + 1]))
+            carry = block[cut + 1 :]
+            yield out
+            continue
         block = carry + block
         cut = block.rfind(b"\n")
         if cut < 0:
