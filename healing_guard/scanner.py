@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import BinaryIO, cast
+from typing import BinaryIO
 
-from . import regex_engine
-from .logsource import LogInput, check_text, iter_blocks
+from . import logsource, regex_engine
+from .logsource import LogInput, check_text
 from .models import EvidenceLine, Strategy
 from .steps import _ANSI, StepText, StepWindow
 
@@ -30,6 +30,11 @@ MAX_STEP_CHARS = 200
 MAX_FAILED_STEPS = 100
 #: how many alternations read a step's window (see Scanner.__init__)
 WINDOW_GROUPS = 8
+#: a log up to this size is read whole by the catalogue; a longer one is windowed (see Scanner)
+WHOLE_BYTES = 4 << 20
+#: the log is read in blocks of this size: small enough that a block stays in the CPU's cache
+#: while it is copied, counted and searched
+BLOCK_BYTES = 1 << 20
 
 _TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _TS_LINE = re.compile(rb"(?m)^" + _TS)
@@ -223,8 +228,8 @@ class Scanner:
         tail: deque[EvidenceLine] = deque(maxlen=20)
         find: regex_engine.Finder = self._find_all
         timestamped = False  # only read when timestamps are stripped block by block (the re path)
-        reads = _Reads(stream)
-        for raw in iter_blocks(cast(BinaryIO, reads)):
+        blocks, whole = _look_ahead(iter_blocks(stream), WHOLE_BYTES)
+        for raw in blocks:
             result.bytes += len(raw)
             if first:
                 if raw.startswith(b"\xef\xbb\xbf"):
@@ -241,8 +246,8 @@ class Scanner:
                 runner_ts = self._strip_each and not full_format and bool(_TS_LINE.search(block, 0, 1 << 20))
                 window = result._window = StepWindow(step, noise=is_noise_step(step), timestamped=runner_ts)
                 if self.windowed and not full_format:
-                    if reads.ended:
-                        # the log fits in one read (a block): it is read whole, by the smaller alternations
+                    if whole:
+                        # the log is at most WHOLE_BYTES: it is read whole, by the smaller alternations
                         find = _MultiFinder(self._find_window)
                     else:
                         # a longer one from its first line: the whole log for the markers, the
@@ -682,18 +687,28 @@ def _marker_lines(block: bytes, markers: re.Pattern[bytes], timestamps: bool) ->
     return out
 
 
-class _Reads:
-    """A stream that notes when a read came back short: the end of the log was reached."""
+def iter_blocks(stream: BinaryIO) -> Iterator[bytes]:
+    """The log in blocks of whole lines of about ``BLOCK_BYTES`` (tests make them smaller)."""
+    return logsource.iter_blocks(stream, BLOCK_BYTES)
 
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.ended = False
 
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        if size < 0 or len(data) < size:
-            self.ended = True
-        return data
+def _look_ahead(blocks: Iterator[bytes], limit: int) -> tuple[Iterator[bytes], bool]:
+    """``blocks`` again, and whether they hold at most ``limit`` bytes: the blocks up to ``limit``
+    (and one more) are read first and held, no more memory than one block of that size."""
+    held: deque[bytes] = deque()
+    size = 0
+    for block in blocks:
+        held.append(block)
+        size += len(block)
+        if size > limit:
+            break
+
+    def again() -> Iterator[bytes]:
+        while held:
+            yield held.popleft()
+        yield from blocks
+
+    return again(), size <= limit
 
 
 class _MultiFinder:

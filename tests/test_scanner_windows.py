@@ -1,9 +1,9 @@
-"""Windowed scans: a log longer than one block is read by the catalogue only in the failing steps'
-windows, the last step's and the runner's markers, and the same diagnosis comes out as from
-reading the whole log; a log that fits in one block is read whole.
+"""Windowed scans: a log longer than ``scanner.WHOLE_BYTES`` is read by the catalogue only in the
+failing steps' windows, the last step's and the runner's markers, and the same diagnosis comes out
+as from reading the whole log; a shorter log is read whole.
 
-A block is 4 MiB in production; these tests make it small (``iter_blocks`` with a small size, as
-``test_scanner`` does) so that the logs stay small.
+That limit is 4 MiB and a block 1 MiB in production; these tests make both small (``iter_blocks``
+with a small size, as ``test_scanner`` does) so that the logs stay small.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ MODULE = _strategy("module", r"^(?:##\[error\])?ModuleNotFoundError: No module n
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(scanner, "iter_blocks", functools.partial(logsource.iter_blocks, size=BLOCK))
+    monkeypatch.setattr(scanner, "WHOLE_BYTES", BLOCK)
 
 
 def _hits(result: ScanResult, sid: str = "module") -> list[int]:
@@ -67,7 +68,7 @@ def _line_of(data: bytes, text: str) -> list[int]:
 
 
 @pytest.mark.usefixtures("small_blocks")
-def test_a_log_longer_than_a_block_is_read_only_in_failed_steps_and_annotations() -> None:
+def test_a_long_log_is_read_only_in_failed_steps_and_annotations() -> None:
     missing = "ModuleNotFoundError: No module named 'numpy'"
     filler = [f"compiling unit {i}" for i in range(40)]
     data = _log(
@@ -94,13 +95,17 @@ def test_a_log_longer_than_a_block_is_read_only_in_failed_steps_and_annotations(
 
 
 @pytest.mark.usefixtures("small_blocks")
-def test_a_log_that_fits_in_one_block_is_read_whole() -> None:
+def test_a_short_log_is_read_whole() -> None:
     missing = "ModuleNotFoundError: No module named 'numpy'"
     data = _log([("early", [missing], None), ("ok", ["fine"], None), ("failing", ["boom"], 1)])
     assert len(data) < BLOCK
     windowed = Scanner([MODULE]).scan(from_bytes(data, "job.log"))
     assert _hits(windowed) == _line_of(data, missing)
-    # one line more than a block: the passing step is no longer read
+    # exactly the limit: still read whole
+    exact = data + b"x" * (BLOCK - len(data) - 1) + b"\n"
+    assert len(exact) == BLOCK
+    assert _hits(Scanner([MODULE]).scan(from_bytes(exact, "job.log"))) == _line_of(data, missing)
+    # longer than the limit: the passing step is no longer read
     longer = data + b"".join(f"{TS}tail {i}\n".encode() for i in range(BLOCK // 30))
     assert len(longer) > BLOCK
     assert _hits(Scanner([MODULE]).scan(from_bytes(longer, "job.log"))) == []
