@@ -756,11 +756,14 @@ def child_main(logfile: str, engine: str) -> None:
     """Run in a fresh interpreter: build the classifier, diagnose, print peak memory as JSON."""
     import resource
 
+    started_cpu = time.process_time()  # the interpreter's start and the imports
     clf, _ = make_classifier(engine)
+    built_cpu = time.process_time()
     built = vmhwm_kib()
     t0 = time.perf_counter()
     result = describe(clf.diagnose(expand(logfile)[0])) if logfile != "-" else "(classifier only)"
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - built_cpu
     print(
         json.dumps(
             {
@@ -768,6 +771,9 @@ def child_main(logfile: str, engine: str) -> None:
                 "vmhwm_after_build_kib": built,
                 "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "startup_cpu_seconds": started_cpu,
+                "build_cpu_seconds": built_cpu - started_cpu,
                 "result": result,
                 "code": code_version(),
             }
@@ -863,6 +869,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", action="store_true", help="print JSON results instead of the table")
     ap.add_argument("--profile", action="store_true", help="also cProfile one re2 run and print the top functions")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, pattern file)")
+    ap.add_argument(
+        "--fresh",
+        type=int,
+        default=None,
+        help="runs of the re2 analysis in a fresh process each, each after a keyword grep (default 3; --quick 1)",
+    )
     ap.add_argument("--child", metavar="LOG", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="re2", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -873,7 +885,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.grep_max_mb = args.grep_max_mb or 5.0
         args.repeats = args.repeats or 1
         args.utf8 = False if args.utf8 is None else args.utf8
+        args.fresh = 1 if args.fresh is None else args.fresh
     args.utf8 = True if args.utf8 is None else args.utf8
+    args.fresh = 3 if args.fresh is None else args.fresh
     args.repeats = args.repeats or 3
     args.size_mb = args.size_mb or 100.0
     args.mem_sizes = args.mem_sizes if args.mem_sizes is not None else "10,100,300"
@@ -1010,6 +1024,29 @@ def _run(args: argparse.Namespace, parts: LogParts, tmp: Path, started: float) -
     results["same_diagnosis"] = len(set(diagnoses.values())) <= 1
     results["check_failures"] = checks
 
+    if args.fresh and "re2" in engines:
+        # the analysis as the action runs it: once per process, so RE2's DFA states, the allocator's
+        # pages and every cache start cold; each run right after a keyword grep, so both see the
+        # same load
+        fresh: list[dict[str, Any]] = []
+        log(f"fresh processes (re2) on {big.bytes / MIB:.1f} MiB, {args.fresh} runs ...")
+        for _ in range(args.fresh):
+            c0 = cpu_seconds()
+            run_grep(KEYWORDS, big.path, "C", icase=True)
+            grep_cpu = cpu_seconds() - c0
+            fresh.append({"grep_keywords_cpu_s": grep_cpu} | run_child(big.path, "re2"))
+        cold = statistics.median(row["cpu_seconds"] for row in fresh)
+        kw = statistics.median(row["grep_keywords_cpu_s"] for row in fresh)
+        results["fresh"] = {
+            "runs": fresh,
+            "cpu_median_s": cold,
+            "grep_keywords_cpu_median_s": kw,
+            "cpu_ratio_vs_grep_keywords": cold / kw,
+            "median_of_ratios": statistics.median(row["cpu_seconds"] / row["grep_keywords_cpu_s"] for row in fresh),
+            "startup_cpu_median_s": statistics.median(row["startup_cpu_seconds"] for row in fresh),
+            "build_cpu_median_s": statistics.median(row["build_cpu_seconds"] for row in fresh),
+        }
+
     if args.profile and "re2" in engines:
         clf = Classifier(use_re2=True)
         prof = cProfile.Profile()
@@ -1111,6 +1148,18 @@ def print_table(r: dict[str, Any], stream: TextIO) -> None:
     for k in ("hyperscan", "re2", "check_failures", "code_changed_during_run"):
         if r.get(k):
             out.append(f"{k}: {r[k]}")
+    if "fresh" in r:
+        f = r["fresh"]
+        out.append("")
+        out.append(
+            f"in a fresh process each (re2, {len(f['runs'])} runs, each after a keyword grep): analysis "
+            f"{f['cpu_median_s']:.2f} s CPU (median; runs "
+            + ", ".join(f"{row['cpu_seconds']:.2f}" for row in f["runs"])
+            + f"), keyword grep {f['grep_keywords_cpu_median_s']:.2f} s CPU: "
+            f"ratio {f['cpu_ratio_vs_grep_keywords']:.2f}"
+            f" (median of the pairs' ratios {f['median_of_ratios']:.2f}). Not counted: the interpreter's start and"
+            f" imports {f['startup_cpu_median_s']:.2f} s, building the classifier {f['build_cpu_median_s']:.2f} s."
+        )
     out.append("")
     out.append(f"peak memory of a child process that diagnoses one log ({'VmHWM'}, MiB):")
     out.append(f"{'log MiB':>8}{'peak RSS':>10}{'after build':>13}{'scan s':>8}  result")
