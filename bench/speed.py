@@ -22,14 +22,18 @@ One process, one run:
    with ``time.perf_counter`` over ``--repeats`` runs (median), with the CPU time beside it (the
    process's own, or grep's as a child): on a shared machine wall time measures the neighbours too.
    Ratio "ours / grep" < 1.0 means faster than grep. Whatever takes longer than ``--slow-limit`` is run once.
-4. Memory: peak RSS (``VmHWM`` from /proc/self/status) of a child process that diagnoses logs of
+4. Fresh processes (``--fresh N``, default 3): the re2 analysis in a new process each time, as the
+   action runs it (RE2's DFA states, the allocator's pages and every cache start cold), each right
+   after a keyword grep so that both see the same load; the median CPU ratio is reported, with the
+   interpreter's start-up and the classifier's build beside it (not counted in the ratio).
+5. Memory: peak RSS (``VmHWM`` from /proc/self/status) of a child process that diagnoses logs of
    ``--mem-sizes`` MiB (default 10, 100, 300), next to a child that only builds the classifier.
 
 Usage::
 
     python bench/speed.py [--size-mb 100] [--repeats 3] [--quick] [--json] [--profile] [--keep]
                           [--mem-sizes 10,100,300] [--engines re2,re,hyperscan] [--corpus PATH]
-                          [--grep-max-mb N] [--utf8-max-mb N] [--re-max-mb N] [--no-utf8]
+                          [--grep-max-mb N] [--utf8-max-mb N] [--re-max-mb N] [--no-utf8] [--fresh N]
 
 A full run takes about half an hour on 2 cores, most of it grep and the ``re`` engine;
 ``--re-max-mb 5 --grep-max-mb 20`` times those two on smaller logs and scales them. ``--quick`` is the

@@ -2,8 +2,9 @@
 
 The log is read in blocks of whole lines. Each block is cleaned in bulk (timestamps, ANSI codes,
 ``\\r``), then one combined pattern (see ``regex_engine``) finds candidate lines; only those are
-decoded and tested strategy by strategy. Memory is bounded by the block size and by a fixed number
-of kept hits per strategy, whatever the log's size. Lines are numbered from 1 the way Python's
+decoded and tested strategy by strategy. Memory is bounded by the blocks read ahead (at most
+``WHOLE_BYTES`` and one block), the kept step windows and a fixed number of kept hits per strategy,
+whatever the log's size. Lines are numbered from 1 the way Python's
 universal newlines count them (``\\r``, ``\\n`` and ``\\r\\n`` each end a line).
 """
 
@@ -110,7 +111,7 @@ class ScanResult:
     #: windowed scans: for each step already read by the catalogue (by its first line), the last
     #: line read; None when the catalogue reads the whole log
     _done: dict[int, int] | None = field(default=None, repr=False, compare=False)
-    _full_upto: int = field(default=0, repr=False, compare=False)  # lines read whole (the first block)
+    _full_upto: int = field(default=0, repr=False, compare=False)  # lines read whole before windowing
 
     def add_step(self, line: int, name: str) -> None:
         """Record a step marker; only the first and the last ones are kept."""
@@ -166,11 +167,13 @@ class ScanResult:
 class Scanner:
     """Compiled once per catalogue; ``scan`` may be called for any number of logs.
 
-    With ``windowed`` (the default) the catalogue reads what the diagnosis reads: the kept text of
-    every failed step and of the last real step (``steps.StepWindow``: a step's first 128 KiB and
-    last 384 KiB), plus every runner annotation and step marker (``##[...]``, cleanup) wherever it
-    is. The rest of the log gets one cheap pass that finds those markers and counts lines. Logs in
-    ``gh run view --log`` form (steps named in a column), and ``windowed=False``, are read whole.
+    A log of at most ``WHOLE_BYTES`` (4 MiB) is read whole. In a longer one, with ``windowed`` (the
+    default), the catalogue reads what the diagnosis reads: the kept text of every failed step and
+    of the last real step (``steps.StepWindow``: a step's first 128 KiB and last 384 KiB), plus
+    every runner annotation and step marker (``##[...]``, cleanup) wherever it is. The rest of the
+    log gets one cheap pass that finds those markers (in C, see ``_marker_lines``) and counts lines.
+    Logs in ``gh run view --log`` form (steps named in a column), and ``windowed=False``, are read
+    whole.
     """
 
     def __init__(self, strategies: Sequence[Strategy], *, use_re2: bool | None = None, windowed: bool = True) -> None:
