@@ -34,6 +34,7 @@ Usage::
     python bench/speed.py [--size-mb 100] [--repeats 3] [--quick] [--json] [--profile] [--keep]
                           [--mem-sizes 10,100,300] [--engines re2,re,hyperscan] [--corpus PATH]
                           [--grep-max-mb N] [--utf8-max-mb N] [--re-max-mb N] [--no-utf8] [--fresh N]
+    python bench/speed.py --window-check   # only: what windowing from the first line changes on real logs
 
 A full run takes about half an hour on 2 cores, most of it grep and the ``re`` engine;
 ``--re-max-mb 5 --grep-max-mb 20`` times those two on smaller logs and scales them. ``--quick`` is the
@@ -799,6 +800,67 @@ def run_child(logfile: str, engine: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------------
+# What windowing costs in accuracy
+
+
+def window_check(corpus: Path) -> dict[str, Any]:
+    """Every fixture and corpus log diagnosed twice: read whole, and windowed from its first line.
+
+    Real logs are all under ``scanner.WHOLE_BYTES``, so the product reads them whole; here the limit
+    and the blocks are made tiny (4 KiB) so that each one is read the way a log over the limit is.
+    The differences are what a long log loses by being windowed (a hit in a step that passed and is
+    not the last one, a param found there, a third evidence line)."""
+    import functools
+
+    from healing_guard import logsource
+    from healing_guard.scanner import Scanner
+
+    scanner = scanner_module
+
+    paths = sorted((ROOT / "tests" / "fixtures" / "logs").glob("*.log"))
+    paths += sorted((corpus / "gha-real" / "logs").glob("*"))
+    paths += sorted((corpus / "cidiff").rglob("*.log"))
+    paths += sorted((corpus / "pytorch-full-logs").glob("*.txt"))
+    windowed = Classifier()
+    whole = Classifier()
+    whole.scanner = Scanner(whole.catalogue.enabled, windowed=False)
+
+    def key(d: Diagnosis) -> tuple[Any, ...]:
+        params = tuple(sorted((k, str(v)) for k, v in d.params.items()))
+        return (d.category, d.strategy, round(d.confidence, 3), tuple(e.line for e in d.evidence[:3]), params)
+
+    saved = (scanner.iter_blocks, scanner.WHOLE_BYTES)
+    rows: list[dict[str, Any]] = []
+    try:
+        for path in paths:
+            source = expand(str(path))[0]
+            scanner.iter_blocks, scanner.WHOLE_BYTES = saved
+            b = whole.diagnose(source)
+            scanner.iter_blocks = functools.partial(logsource.iter_blocks, size=4096)
+            scanner.WHOLE_BYTES = 4096
+            a = windowed.diagnose(source)
+            if key(a) != key(b):
+                rows.append(
+                    {
+                        "log": str(path.relative_to(corpus) if path.is_relative_to(corpus) else path.relative_to(ROOT)),
+                        "category": a.category != b.category,
+                        "first_evidence_line": key(a)[3][:1] != key(b)[3][:1],
+                        "windowed": key(a),
+                        "whole": key(b),
+                    }
+                )
+    finally:
+        scanner.iter_blocks, scanner.WHOLE_BYTES = saved
+    return {
+        "logs": len(paths),
+        "differ": len(rows),
+        "category_differs": sum(r["category"] for r in rows),
+        "first_evidence_line_differs": sum(r["first_evidence_line"] for r in rows),
+        "rows": rows,
+    }
+
+
+# --------------------------------------------------------------------------------------------
 # Main
 
 
@@ -879,6 +941,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=None,
         help="runs of the re2 analysis in a fresh process each, each after a keyword grep (default 3; --quick 1)",
     )
+    ap.add_argument(
+        "--window-check",
+        action="store_true",
+        help="only compare, on every fixture and corpus log, the diagnosis read whole and windowed from line 1",
+    )
     ap.add_argument("--child", metavar="LOG", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="re2", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -906,6 +973,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         child_main(args.child, args.engine)
+        return 0
+    if args.window_check:
+        check = window_check(args.corpus)
+        if args.json:
+            print(json.dumps(check, indent=2))
+        for row in check["rows"]:
+            print(f"{row['log']}\n   windowed {row['windowed']}\n   whole    {row['whole']}", file=sys.stderr)
+        print(
+            f"{check['logs']} logs; windowed from the first line, {check['differ']} get another diagnosis than read "
+            f"whole (category: {check['category_differs']}, first evidence line: "
+            f"{check['first_evidence_line_differs']}; the rest: confidence, params or a later evidence line)",
+            file=sys.stderr,
+        )
         return 0
     started = time.perf_counter()
     parts = corpus_parts(args.corpus) or synthetic_parts()

@@ -73,7 +73,7 @@ def test_a_long_log_is_read_only_in_failed_steps_and_annotations() -> None:
     filler = [f"compiling unit {i}" for i in range(40)]
     data = _log(
         [
-            ("early", [*filler, missing], None),  # a step that passed, in the first block: not read
+            ("early", [*filler, missing], None),  # a step that passed, early in the log: not read
             *((f"ok {i}", filler, None) for i in range(20)),
             ("late", [*filler, missing], None),  # a step that passed, past the first block: not read
             ("note", [*filler, f"##[error]{missing}"], None),  # a runner annotation: read wherever it is
@@ -195,7 +195,7 @@ def test_a_group_title_the_marker_search_leaves_out_is_never_a_step() -> None:
 
 
 def test_windowed_and_whole_reads_give_the_same_hits_on_every_fixture() -> None:
-    # the first block is read by several smaller alternations instead of one: the same lines (every
+    # a short log is read whole by several smaller alternations instead of one: the same lines (every
     # fifth fixture here, to keep the suite quick; bench/accuracy.py reads them all)
     catalogue = load_catalogue()
     windowed = Classifier(catalogue, vocab=None).scanner
