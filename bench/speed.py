@@ -22,14 +22,19 @@ One process, one run:
    with ``time.perf_counter`` over ``--repeats`` runs (median), with the CPU time beside it (the
    process's own, or grep's as a child): on a shared machine wall time measures the neighbours too.
    Ratio "ours / grep" < 1.0 means faster than grep. Whatever takes longer than ``--slow-limit`` is run once.
-4. Memory: peak RSS (``VmHWM`` from /proc/self/status) of a child process that diagnoses logs of
+4. Fresh processes (``--fresh N``, default 3): the re2 analysis in a new process each time, as the
+   action runs it (RE2's DFA states, the allocator's pages and every cache start cold), each right
+   after a keyword grep so that both see the same load; the median CPU ratio is reported, with the
+   interpreter's start-up and the classifier's build beside it (not counted in the ratio).
+5. Memory: peak RSS (``VmHWM`` from /proc/self/status) of a child process that diagnoses logs of
    ``--mem-sizes`` MiB (default 10, 100, 300), next to a child that only builds the classifier.
 
 Usage::
 
     python bench/speed.py [--size-mb 100] [--repeats 3] [--quick] [--json] [--profile] [--keep]
                           [--mem-sizes 10,100,300] [--engines re2,re,hyperscan] [--corpus PATH]
-                          [--grep-max-mb N] [--utf8-max-mb N] [--re-max-mb N] [--no-utf8]
+                          [--grep-max-mb N] [--utf8-max-mb N] [--re-max-mb N] [--no-utf8] [--fresh N]
+    python bench/speed.py --window-check   # only: what windowing from the first line changes on real logs
 
 A full run takes about half an hour on 2 cores, most of it grep and the ``re`` engine;
 ``--re-max-mb 5 --grep-max-mb 20`` times those two on smaller logs and scales them. ``--quick`` is the
@@ -756,11 +761,14 @@ def child_main(logfile: str, engine: str) -> None:
     """Run in a fresh interpreter: build the classifier, diagnose, print peak memory as JSON."""
     import resource
 
+    started_cpu = time.process_time()  # the interpreter's start and the imports
     clf, _ = make_classifier(engine)
+    built_cpu = time.process_time()
     built = vmhwm_kib()
     t0 = time.perf_counter()
     result = describe(clf.diagnose(expand(logfile)[0])) if logfile != "-" else "(classifier only)"
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - built_cpu
     print(
         json.dumps(
             {
@@ -768,6 +776,9 @@ def child_main(logfile: str, engine: str) -> None:
                 "vmhwm_after_build_kib": built,
                 "ru_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                 "seconds": seconds,
+                "cpu_seconds": cpu,
+                "startup_cpu_seconds": started_cpu,
+                "build_cpu_seconds": built_cpu - started_cpu,
                 "result": result,
                 "code": code_version(),
             }
@@ -786,6 +797,67 @@ def run_child(logfile: str, engine: str) -> dict[str, Any]:
         raise RuntimeError(f"memory child failed: {r.stderr.strip()[-2000:]}")
     data: dict[str, Any] = json.loads(r.stdout.strip().splitlines()[-1])
     return data
+
+
+# --------------------------------------------------------------------------------------------
+# What windowing costs in accuracy
+
+
+def window_check(corpus: Path) -> dict[str, Any]:
+    """Every fixture and corpus log diagnosed twice: read whole, and windowed from its first line.
+
+    Real logs are all under ``scanner.WHOLE_BYTES``, so the product reads them whole; here the limit
+    and the blocks are made tiny (4 KiB) so that each one is read the way a log over the limit is.
+    The differences are what a long log loses by being windowed (a hit in a step that passed and is
+    not the last one, a param found there, a third evidence line)."""
+    import functools
+
+    from healing_guard import logsource
+    from healing_guard.scanner import Scanner
+
+    scanner = scanner_module
+
+    paths = sorted((ROOT / "tests" / "fixtures" / "logs").glob("*.log"))
+    paths += sorted((corpus / "gha-real" / "logs").glob("*"))
+    paths += sorted((corpus / "cidiff").rglob("*.log"))
+    paths += sorted((corpus / "pytorch-full-logs").glob("*.txt"))
+    windowed = Classifier()
+    whole = Classifier()
+    whole.scanner = Scanner(whole.catalogue.enabled, windowed=False)
+
+    def key(d: Diagnosis) -> tuple[Any, ...]:
+        params = tuple(sorted((k, str(v)) for k, v in d.params.items()))
+        return (d.category, d.strategy, round(d.confidence, 3), tuple(e.line for e in d.evidence[:3]), params)
+
+    saved = (scanner.iter_blocks, scanner.WHOLE_BYTES)
+    rows: list[dict[str, Any]] = []
+    try:
+        for path in paths:
+            source = expand(str(path))[0]
+            scanner.iter_blocks, scanner.WHOLE_BYTES = saved
+            b = whole.diagnose(source)
+            scanner.iter_blocks = functools.partial(logsource.iter_blocks, size=4096)
+            scanner.WHOLE_BYTES = 4096
+            a = windowed.diagnose(source)
+            if key(a) != key(b):
+                rows.append(
+                    {
+                        "log": str(path.relative_to(corpus) if path.is_relative_to(corpus) else path.relative_to(ROOT)),
+                        "category": a.category != b.category,
+                        "first_evidence_line": key(a)[3][:1] != key(b)[3][:1],
+                        "windowed": key(a),
+                        "whole": key(b),
+                    }
+                )
+    finally:
+        scanner.iter_blocks, scanner.WHOLE_BYTES = saved
+    return {
+        "logs": len(paths),
+        "differ": len(rows),
+        "category_differs": sum(r["category"] for r in rows),
+        "first_evidence_line_differs": sum(r["first_evidence_line"] for r in rows),
+        "rows": rows,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -863,6 +935,17 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap.add_argument("--json", action="store_true", help="print JSON results instead of the table")
     ap.add_argument("--profile", action="store_true", help="also cProfile one re2 run and print the top functions")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (logs, pattern file)")
+    ap.add_argument(
+        "--fresh",
+        type=int,
+        default=None,
+        help="runs of the re2 analysis in a fresh process each, each after a keyword grep (default 3; --quick 1)",
+    )
+    ap.add_argument(
+        "--window-check",
+        action="store_true",
+        help="only compare, on every fixture and corpus log, the diagnosis read whole and windowed from line 1",
+    )
     ap.add_argument("--child", metavar="LOG", help=argparse.SUPPRESS)
     ap.add_argument("--engine", default="re2", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -873,7 +956,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         args.grep_max_mb = args.grep_max_mb or 5.0
         args.repeats = args.repeats or 1
         args.utf8 = False if args.utf8 is None else args.utf8
+        args.fresh = 1 if args.fresh is None else args.fresh
     args.utf8 = True if args.utf8 is None else args.utf8
+    args.fresh = 3 if args.fresh is None else args.fresh
     args.repeats = args.repeats or 3
     args.size_mb = args.size_mb or 100.0
     args.mem_sizes = args.mem_sizes if args.mem_sizes is not None else "10,100,300"
@@ -888,6 +973,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
         child_main(args.child, args.engine)
+        return 0
+    if args.window_check:
+        check = window_check(args.corpus)
+        if args.json:
+            print(json.dumps(check, indent=2))
+        for row in check["rows"]:
+            print(f"{row['log']}\n   windowed {row['windowed']}\n   whole    {row['whole']}", file=sys.stderr)
+        print(
+            f"{check['logs']} logs; windowed from the first line, {check['differ']} get another diagnosis than read "
+            f"whole (category: {check['category_differs']}, first evidence line: "
+            f"{check['first_evidence_line_differs']}; the rest: confidence, params or a later evidence line)",
+            file=sys.stderr,
+        )
         return 0
     started = time.perf_counter()
     parts = corpus_parts(args.corpus) or synthetic_parts()
@@ -1010,6 +1108,29 @@ def _run(args: argparse.Namespace, parts: LogParts, tmp: Path, started: float) -
     results["same_diagnosis"] = len(set(diagnoses.values())) <= 1
     results["check_failures"] = checks
 
+    if args.fresh and "re2" in engines:
+        # the analysis as the action runs it: once per process, so RE2's DFA states, the allocator's
+        # pages and every cache start cold; each run right after a keyword grep, so both see the
+        # same load
+        fresh: list[dict[str, Any]] = []
+        log(f"fresh processes (re2) on {big.bytes / MIB:.1f} MiB, {args.fresh} runs ...")
+        for _ in range(args.fresh):
+            c0 = cpu_seconds()
+            run_grep(KEYWORDS, big.path, "C", icase=True)
+            grep_cpu = cpu_seconds() - c0
+            fresh.append({"grep_keywords_cpu_s": grep_cpu} | run_child(big.path, "re2"))
+        cold = statistics.median(row["cpu_seconds"] for row in fresh)
+        kw = statistics.median(row["grep_keywords_cpu_s"] for row in fresh)
+        results["fresh"] = {
+            "runs": fresh,
+            "cpu_median_s": cold,
+            "grep_keywords_cpu_median_s": kw,
+            "cpu_ratio_vs_grep_keywords": cold / kw,
+            "median_of_ratios": statistics.median(row["cpu_seconds"] / row["grep_keywords_cpu_s"] for row in fresh),
+            "startup_cpu_median_s": statistics.median(row["startup_cpu_seconds"] for row in fresh),
+            "build_cpu_median_s": statistics.median(row["build_cpu_seconds"] for row in fresh),
+        }
+
     if args.profile and "re2" in engines:
         clf = Classifier(use_re2=True)
         prof = cProfile.Profile()
@@ -1111,6 +1232,18 @@ def print_table(r: dict[str, Any], stream: TextIO) -> None:
     for k in ("hyperscan", "re2", "check_failures", "code_changed_during_run"):
         if r.get(k):
             out.append(f"{k}: {r[k]}")
+    if "fresh" in r:
+        f = r["fresh"]
+        out.append("")
+        out.append(
+            f"in a fresh process each (re2, {len(f['runs'])} runs, each after a keyword grep): analysis "
+            f"{f['cpu_median_s']:.2f} s CPU (median; runs "
+            + ", ".join(f"{row['cpu_seconds']:.2f}" for row in f["runs"])
+            + f"), keyword grep {f['grep_keywords_cpu_median_s']:.2f} s CPU: "
+            f"ratio {f['cpu_ratio_vs_grep_keywords']:.2f}"
+            f" (median of the pairs' ratios {f['median_of_ratios']:.2f}). Not counted: the interpreter's start and"
+            f" imports {f['startup_cpu_median_s']:.2f} s, building the classifier {f['build_cpu_median_s']:.2f} s."
+        )
     out.append("")
     out.append(f"peak memory of a child process that diagnoses one log ({'VmHWM'}, MiB):")
     out.append(f"{'log MiB':>8}{'peak RSS':>10}{'after build':>13}{'scan s':>8}  result")

@@ -210,8 +210,17 @@ def from_bytes(data: bytes, name: str, *, job: str | None = None) -> LogInput:
 
 
 def iter_blocks(stream: BinaryIO, size: int = 4 << 20) -> Iterator[bytes]:
-    """Blocks of whole lines (the last may lack a newline); a bare CR is kept with its line."""
-    carry = b""
+    """Blocks of whole lines (the last may lack a newline); a bare CR is kept with its line.
+
+    Each block is copied once: the start of a line carried over from earlier reads is kept in the
+    pieces it was read in and joined with the new whole lines (or, for a line longer than a read,
+    with the next piece that ends one), so a long line costs linear time however small ``size`` is.
+    """
+    parts: list[bytes] = []  # the carried start of a line, as read
+    held = 0  # its size
+    # whether ``parts`` holds no CR but perhaps as the last byte of its last piece (else it is one
+    # piece cut after a newline, which may hold a CR anywhere)
+    checked = True
     while True:
         try:
             block = stream.read(size)
@@ -219,22 +228,39 @@ def iter_blocks(stream: BinaryIO, size: int = 4 << 20) -> Iterator[bytes]:
             raise LogInputError(f"reading the log failed: {exc}") from exc
         if not block:
             break
-        block = carry + block
         cut = block.rfind(b"\n")
-        if cut < 0:
-            cr = block.rfind(b"\r", 0, len(block) - 1)  # a CR with something after it ends a line
-            if cr >= 0:
-                carry = block[cr + 1 :]
-                yield block[: cr + 1]
-            elif len(block) > MAX_LINE_BYTES:  # a pathological single line: hand it on rather than grow forever
-                # keep a final CR back: it may be the first half of a CRLF split between two reads
-                keep = 1 if block.endswith(b"\r") else 0
-                yield block[: len(block) - keep]
-                carry = block[len(block) - keep :]
-            else:
-                carry = block
+        if cut >= 0:
+            out = block if not parts and cut + 1 == len(block) else b"".join((*parts, memoryview(block)[: cut + 1]))
+            rest = block[cut + 1 :]
+            parts, held, checked = ([rest] if rest else []), len(rest), False
+            yield out
             continue
-        carry = block[cut + 1 :]
-        yield block[: cut + 1]
-    if carry:
-        yield carry
+        # no newline: the last CR with something after it ends a line
+        cr = block.rfind(b"\r", 0, len(block) - 1)
+        if cr >= 0:
+            out = b"".join((*parts, memoryview(block)[: cr + 1]))
+            rest = block[cr + 1 :]
+            parts, held, checked = [rest], len(rest), True
+            yield out
+            continue
+        if parts:  # a CR in what is carried: the new read comes after it
+            last = parts[-1]
+            j = last.rfind(b"\r") if not checked else (len(last) - 1 if last.endswith(b"\r") else -1)
+            if j >= 0:
+                out = b"".join((*parts[:-1], memoryview(last)[: j + 1]))
+                rest = last[j + 1 :]
+                parts = [rest, block] if rest else [block]
+                held, checked = len(rest) + len(block), True
+                yield out
+                continue
+        parts.append(block)
+        held += len(block)
+        checked = True
+        if held > MAX_LINE_BYTES:  # a pathological single line: hand it on rather than grow forever
+            line = b"".join(parts)
+            # keep a final CR back: it may be the first half of a CRLF split between two reads
+            keep = 1 if line.endswith(b"\r") else 0
+            yield line[: len(line) - keep] if keep else line
+            parts, held = ([b"\r"] if keep else []), keep
+    if parts:
+        yield b"".join(parts)

@@ -2,8 +2,9 @@
 
 The log is read in blocks of whole lines. Each block is cleaned in bulk (timestamps, ANSI codes,
 ``\\r``), then one combined pattern (see ``regex_engine``) finds candidate lines; only those are
-decoded and tested strategy by strategy. Memory is bounded by the block size and by a fixed number
-of kept hits per strategy, whatever the log's size. Lines are numbered from 1 the way Python's
+decoded and tested strategy by strategy. Memory is bounded by the blocks read ahead (at most
+``WHOLE_BYTES`` and one block), the kept step windows and a fixed number of kept hits per strategy,
+whatever the log's size. Lines are numbered from 1 the way Python's
 universal newlines count them (``\\r``, ``\\n`` and ``\\r\\n`` each end a line).
 """
 
@@ -11,12 +12,12 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from . import regex_engine
-from .logsource import LogInput, check_text, iter_blocks
+from . import logsource, regex_engine
+from .logsource import LogInput, check_text
 from .models import EvidenceLine, Strategy
 from .steps import _ANSI, StepText, StepWindow
 
@@ -30,6 +31,11 @@ MAX_STEP_CHARS = 200
 MAX_FAILED_STEPS = 100
 #: how many alternations read a step's window (see Scanner.__init__)
 WINDOW_GROUPS = 8
+#: a log up to this size is read whole by the catalogue; a longer one is windowed (see Scanner)
+WHOLE_BYTES = 4 << 20
+#: the log is read in blocks of this size: small enough that a block stays in the CPU's cache
+#: while it is copied, counted and searched
+BLOCK_BYTES = 1 << 20
 
 _TS = rb"(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?"
 _TS_LINE = re.compile(rb"(?m)^" + _TS)
@@ -105,7 +111,7 @@ class ScanResult:
     #: windowed scans: for each step already read by the catalogue (by its first line), the last
     #: line read; None when the catalogue reads the whole log
     _done: dict[int, int] | None = field(default=None, repr=False, compare=False)
-    _full_upto: int = field(default=0, repr=False, compare=False)  # lines read whole (the first block)
+    _full_upto: int = field(default=0, repr=False, compare=False)  # lines read whole before windowing
 
     def add_step(self, line: int, name: str) -> None:
         """Record a step marker; only the first and the last ones are kept."""
@@ -161,11 +167,13 @@ class ScanResult:
 class Scanner:
     """Compiled once per catalogue; ``scan`` may be called for any number of logs.
 
-    With ``windowed`` (the default) the catalogue reads what the diagnosis reads: the kept text of
-    every failed step and of the last real step (``steps.StepWindow``: a step's first 128 KiB and
-    last 384 KiB), plus every runner annotation and step marker (``##[...]``, cleanup) wherever it
-    is. The rest of the log gets one cheap pass that finds those markers and counts lines. Logs in
-    ``gh run view --log`` form (steps named in a column), and ``windowed=False``, are read whole.
+    A log of at most ``WHOLE_BYTES`` (4 MiB) is read whole. In a longer one, with ``windowed`` (the
+    default), the catalogue reads what the diagnosis reads: the kept text of every failed step and
+    of the last real step (``steps.StepWindow``: a step's first 128 KiB and last 384 KiB), plus
+    every runner annotation and step marker (``##[...]``, cleanup) wherever it is. The rest of the
+    log gets one cheap pass that finds those markers (in C, see ``_marker_lines``) and counts lines.
+    Logs in ``gh run view --log`` form (steps named in a column), and ``windowed=False``, are read
+    whole.
     """
 
     def __init__(self, strategies: Sequence[Strategy], *, use_re2: bool | None = None, windowed: bool = True) -> None:
@@ -205,6 +213,7 @@ class Scanner:
             tagged.extend(((i, "i"), p.pattern) for p in s.indicators)
         self._selector = regex_engine.LineSelector(tagged, use_re2=use_re2, groups=WINDOW_GROUPS)
         self._verdicts: dict[str, tuple[set[object], list[int], set[object]]] = {}
+        self._markers = _marker_pattern(self.strategies)
 
     def scan(self, source: LogInput) -> ScanResult:
         with source.open() as stream:
@@ -221,9 +230,9 @@ class Scanner:
         column: str | None = None  # the step column of the last line (gh run view --log format)
         tail: deque[EvidenceLine] = deque(maxlen=20)
         find: regex_engine.Finder = self._find_all
-        windowing = False
         timestamped = False  # only read when timestamps are stripped block by block (the re path)
-        for raw in iter_blocks(stream):
+        blocks, whole = _look_ahead(iter_blocks(stream), WHOLE_BYTES)
+        for raw in blocks:
             result.bytes += len(raw)
             if first:
                 if raw.startswith(b"\xef\xbb\xbf"):
@@ -239,14 +248,15 @@ class Scanner:
                 # the window strips the runner's timestamps itself only where this loop leaves them in
                 runner_ts = self._strip_each and not full_format and bool(_TS_LINE.search(block, 0, 1 << 20))
                 window = result._window = StepWindow(step, noise=is_noise_step(step), timestamped=runner_ts)
-                windowing = self.windowed and not full_format
-                if windowing:
-                    find = _MultiFinder(self._find_window)
-            elif windowing and result._done is None:
-                # past the first block: the whole log for the markers, the windows for the catalogue
-                result._done = {}
-                result._full_upto = line_base
-                find = _MarkerFinder(self._strip_each)
+                if self.windowed and not full_format:
+                    if whole:
+                        # the log is at most WHOLE_BYTES: it is read whole, by the smaller alternations
+                        find = _MultiFinder(self._find_window)
+                    else:
+                        # a longer one from its first line: the whole log for the markers, the
+                        # windows for the catalogue
+                        result._done = {}
+                        result._full_upto = 0
             changes: deque[tuple[int, str]] = deque()
             if full_format:
                 changes, column = self._full_steps(block, line_base, result, column)
@@ -263,7 +273,10 @@ class Scanner:
                     result.invalid_utf8 = True
             assert window is not None
             window.begin_block(block, line_base)
-            step, counted, line = self._scan_block(find, block, line_base, step, changes, result, full_format)
+            if result._done is not None:
+                step, counted, line = self._scan_markers(block, line_base, step, result)
+            else:
+                step, counted, line = self._scan_block(find, block, line_base, step, changes, result, full_format)
             newlines = line - line_base - 1 + block.count(b"\n", counted)
             window.end_block(line_base + newlines + 1)
             self._keep_tail(block, line_base, newlines, tail, self._strip_each)
@@ -288,6 +301,19 @@ class Scanner:
                     entry.hits.sort(key=lambda h: h.line)
         result._done = None
         return result
+
+    def _scan_markers(
+        self, block: bytes, line_base: int, step: str | None, result: ScanResult
+    ) -> tuple[str | None, int, int]:
+        """``_scan_block`` for a windowed scan's pass over the whole log: the runner's markers
+        (``_marker_lines``) instead of the catalogue's candidate lines."""
+        counted = 0  # position up to which newlines were counted
+        line = line_base + 1  # line number at `counted`
+        for start, stop in _marker_lines(block, self._markers, self._strip_each):
+            line += block.count(b"\n", counted, start)
+            counted = start
+            step = self._line(_text(block[start:stop], self._strip_each), line, step, block, stop, result)
+        return step, counted, line
 
     def _scan_window(self, snap: StepText, result: ScanResult) -> None:
         """The catalogue over one step's kept text (windowed scans), each line once."""
@@ -621,44 +647,71 @@ def _lines_after(block: bytes, eol: int, line: int, strip_ts: bool) -> tuple[Evi
     return tuple(out)
 
 
-class _MarkerFinder:
-    """``find(block, pos)`` for the runner's markers only (a line that starts, after an optional
-    timestamp, with ``##[``, ``Post job cleanup.`` or ``Cleaning up orphan processes``): what a
-    windowed scan looks for in the whole log. Literal searches (``bytes.find``) are several times
-    faster than a regex whose every match must start a line; each one's next position is kept for
-    the block, so every byte is searched once per literal."""
+_RARE_MARKERS = tuple(m.encode() for m in _MARKERS[1:])
 
-    _NEEDLES = tuple(m.encode() for m in _MARKERS)
 
-    def __init__(self, timestamps: bool) -> None:
-        self._timestamps = timestamps
-        self._block: bytes | None = None
-        self._next: list[int] = []
+def _marker_pattern(strategies: Sequence[Strategy]) -> re.Pattern[bytes]:
+    """What finds ``##[`` for ``_marker_lines``: one literal-led pattern, which ``re`` searches in
+    C. It leaves out the lines that could not change a scan, the commonest ones in a job log: a
+    ``##[group]`` whose title cannot start a step (its first byte is printable ASCII, neither a
+    space nor the R of ``Run`` or the P of ``Post Run``: ``Scanner._line`` ignores it) and a bare
+    ``##[endgroup]`` line, unless a pattern or indicator of ``strategies`` matches that text."""
+    skip = [rb"group\][!-OQS-~]"]
+    if not any(p.match("##[endgroup]") for s in strategies for p in (*s.patterns, *s.indicators)):
+        skip.append(rb"endgroup\]\n")
+    return re.compile(rb"##\[(?!" + b"|".join(skip) + rb")")
 
-    def __call__(self, block: bytes, pos: int) -> tuple[int, int] | None:
-        if block is not self._block:
-            self._block = block
-            self._next = [-2] * len(self._NEEDLES)  # -2: not searched yet, -1: no more
-        needles, nxt = self._NEEDLES, self._next
-        while True:
-            best = -1
-            size = 0
-            for k, needle in enumerate(needles):
-                i = nxt[k]
-                if i != -1 and i < pos:
-                    i = nxt[k] = block.find(needle, pos)
-                if i >= 0 and (best < 0 or i < best):
-                    best, size = i, len(needle)
-            if best < 0:
-                return None
-            start = block.rfind(b"\n", 0, best) + 1
-            if best == start:
-                return start, best + size
-            if self._timestamps:
-                ts = _TS_ONE.match(block, start, best)
-                if ts is not None and ts.end() == best:
-                    return start, best + size
-            pos = best + 1
+
+def _marker_lines(block: bytes, markers: re.Pattern[bytes], timestamps: bool) -> list[tuple[int, int]]:
+    """The spans (start, end without the newline) of the lines of ``block`` that start with a
+    runner marker (``##[``, ``Post job cleanup.``, ``Cleaning up orphan processes``), after the
+    runner's timestamp when ``timestamps``; ``markers`` is ``_marker_pattern``'s. The marker
+    search runs in C: one pass of ``markers`` and one ``bytes.find`` per rare marker; only the
+    hits reach Python."""
+    spots = [m.start() for m in markers.finditer(block)]
+    for needle in _RARE_MARKERS:
+        at = block.find(needle)
+        if at >= 0:
+            while at >= 0:
+                spots.append(at)
+                at = block.find(needle, at + 1)
+            spots.sort()
+    out: list[tuple[int, int]] = []
+    for at in spots:
+        start = block.rfind(b"\n", 0, at) + 1
+        if at != start:  # only at a line's start, after the runner's timestamp if there is one
+            if not timestamps:
+                continue
+            ts = _TS_ONE.match(block, start, at)
+            if ts is None or ts.end() != at:
+                continue
+        stop = block.find(b"\n", at)
+        out.append((start, stop if stop >= 0 else len(block)))
+    return out
+
+
+def iter_blocks(stream: BinaryIO) -> Iterator[bytes]:
+    """The log in blocks of whole lines of about ``BLOCK_BYTES`` (tests make them smaller)."""
+    return logsource.iter_blocks(stream, BLOCK_BYTES)
+
+
+def _look_ahead(blocks: Iterator[bytes], limit: int) -> tuple[Iterator[bytes], bool]:
+    """``blocks`` again, and whether they hold at most ``limit`` bytes: the blocks up to ``limit``
+    (and one more) are read first and held, no more memory than one block of that size."""
+    held: deque[bytes] = deque()
+    size = 0
+    for block in blocks:
+        held.append(block)
+        size += len(block)
+        if size > limit:
+            break
+
+    def again() -> Iterator[bytes]:
+        while held:
+            yield held.popleft()
+        yield from blocks
+
+    return again(), size <= limit
 
 
 class _MultiFinder:

@@ -71,12 +71,17 @@ class _Segment:
     noise: bool = False
     head: list[tuple[int, bytes]] = field(default_factory=list)
     head_size: int = 0
+    #: the tail's chunks, each with the number of the line that follows it (its end): what a chunk's
+    #: first line is gets counted only when a snapshot is taken, and trimming its front changes nothing
     tail: deque[tuple[int, bytes]] = field(default_factory=deque)
     tail_size: int = 0
+    #: a part of the current block not copied yet: start and end offsets, their line numbers
+    part: tuple[int, int, int, int] | None = None
 
-    def add(self, first_line: int, data: bytes) -> None:
-        """Append to the tail (the head is filled by the window), keeping its last TAIL_BYTES."""
-        self.tail.append((first_line, data))
+    def add(self, next_line: int, data: bytes) -> None:
+        """Append to the tail (the head is filled by the window), keeping its last TAIL_BYTES;
+        ``next_line`` is the number of the line that starts where ``data`` ends."""
+        self.tail.append((next_line, data))
         self.tail_size += len(data)
         self._trim()
 
@@ -84,18 +89,43 @@ class _Segment:
         while self.tail and self.tail_size - len(self.tail[0][1]) >= TAIL_BYTES:
             self.tail_size -= len(self.tail.popleft()[1])
         if self.tail_size > TAIL_BYTES and self.tail:
-            first, data = self.tail[0]
+            next_line, data = self.tail[0]
             over = self.tail_size - TAIL_BYTES
             cut = data.find(b"\n", over) + 1
             if cut <= 0:
                 cut = len(data)
-            self.tail[0] = (first + data.count(b"\n", 0, cut), data[cut:])
+            self.tail[0] = (next_line, data[cut:])
             self.tail_size -= cut
             if not self.tail[0][1]:
                 self.tail.popleft()
 
     def chunks(self) -> tuple[tuple[int, bytes], ...]:
-        return (*self.head, *self.tail)
+        """The kept bytes, each chunk with its first line."""
+        assert self.part is None  # (StepWindow copies it before the block goes)
+        return (*self.head, *((end - data.count(b"\n"), data) for end, data in self.tail))
+
+
+def _put(seg: _Segment, block: bytes, off: int, end: int, off_line: int, end_line: int) -> None:
+    """Add ``block[off:end]`` (lines ``off_line`` to the one before ``end_line``) to ``seg``.
+
+    Only what the segment keeps is sliced: the rest of its head while the head is open, and the
+    last ``TAIL_BYTES``; nothing is counted (the tail's chunks are numbered from their end)."""
+    start = off
+    if seg.head_size < HEAD_BYTES:
+        stop = min(end, off + HEAD_BYTES - seg.head_size)
+        if stop < end:
+            stop = block.rfind(b"\n", off, stop) + 1 or off
+        if stop > off:
+            seg.head.append((off_line, block[off:stop]))
+            seg.head_size += stop - off
+        if stop < end:
+            seg.head_size = HEAD_BYTES  # closed, even when its last line did not fit
+        start = stop
+    if end > start:
+        if end - start > TAIL_BYTES:
+            start = block.find(b"\n", end - TAIL_BYTES) + 1 or end
+        if end > start:
+            seg.add(end_line, block[start:end])
 
 
 class StepWindow:
@@ -123,44 +153,32 @@ class StepWindow:
         self._off_line = line_base + 1
 
     def _take(self, end: int, line: int) -> None:
-        """Move this block's bytes up to ``end`` (the start of ``line``) into the current segment.
-
-        Only what the segment keeps is sliced and counted: the rest of its head while the head is
-        open, and the last ``TAIL_BYTES``; line numbers come from ``line`` counting backwards."""
-        off, block, seg = self._off, self._block, self._seg
-        if end > off:
-            start = off
-            if seg.head_size < HEAD_BYTES:
-                stop = min(end, off + HEAD_BYTES - seg.head_size)
-                if stop < end:
-                    stop = block.rfind(b"\n", off, stop) + 1 or off
-                if stop > off:
-                    seg.head.append((self._off_line, block[off:stop]))
-                    seg.head_size += stop - off
-                if stop < end:
-                    seg.head_size = HEAD_BYTES  # closed, even when its last line did not fit
-                start = stop
-            if end > start:
-                first = self._off_line if start == off else 0  # known without counting
-                if end - start > TAIL_BYTES:
-                    start = block.find(b"\n", end - TAIL_BYTES) + 1 or end
-                    first = 0
-                if end > start:
-                    seg.add(first or line - block.count(b"\n", start, end), block[start:end])
-        self._off = max(off, end)
+        """Move this block's bytes up to ``end`` (the start of ``line``) into the current segment."""
+        if end > self._off:
+            _put(self._seg, self._block, self._off, end, self._off_line, line)
+        self._off = max(self._off, end)
         self._off_line = line
 
     def mark(self, line: int, start: int, step: str | None, *, noise: bool) -> None:
         """A new step starts with ``line`` (at offset ``start`` of the block)."""
-        self._take(start, line)
-        if not self._seg.noise and (self._seg.head or self._seg.tail):
-            self._last_real = (self._seg, line - 1)
+        seg = self._seg
+        part = (self._off, start, self._off_line, line) if start > self._off else None
+        if not seg.noise and (seg.head or seg.tail or part):
+            # it may be the last real step: its part of this block is kept by its offsets, and
+            # copied only if it still is when the block ends (most steps are followed by another)
+            seg.part = part
+            self._last_real = (seg, line - 1)
+        self._off = max(self._off, start)
+        self._off_line = line
         self._seg = _Segment(step, noise)
 
     def fail(self, line: int, eol: int, step: str | None, code: int | None) -> StepText:
         """The current step failed; ``eol`` is the end of its ``Process completed`` line. Returns
         the snapshot (kept in ``failed`` up to ``MAX_SNAPSHOTS``)."""
-        self._take(min(eol + 1, len(self._block)), line + 1)
+        if eol < len(self._block):
+            self._take(eol + 1, line + 1)
+        else:  # the log's last line, without a newline: the bytes end inside ``line``
+            self._take(len(self._block), line)
         snap = StepText(
             step if step is not None else self._seg.step, code, self._seg.chunks(), True, line, self._timestamped
         )
@@ -174,6 +192,11 @@ class StepWindow:
         """The block is scanned; ``next_line`` is the number of the line after it (counted if not given)."""
         if next_line is None:
             next_line = self._line_base + self._block.count(b"\n") + 1
+        if self._last_real is not None and self._last_real[0].part is not None:
+            seg = self._last_real[0]
+            assert seg.part is not None
+            _put(seg, self._block, *seg.part)
+            seg.part = None
         self._take(len(self._block), next_line)
         self._block = b""
 

@@ -6,6 +6,7 @@ import gzip
 import io
 import itertools
 import os
+import random
 import sys
 import zipfile
 from pathlib import Path
@@ -256,6 +257,43 @@ def test_blocks_hold_whole_lines_and_lose_nothing(size: int) -> None:
         assert block.endswith((b"\n", b"\r"))
     for left, right in itertools.pairwise(blocks):
         assert not (left.endswith(b"\r") and right.startswith(b"\n"))
+
+
+def _blocks_by_concatenation(stream: io.BytesIO, size: int) -> list[bytes]:
+    """What iter_blocks did before it kept a long line's pieces apart (the reference)."""
+    out: list[bytes] = []
+    carry = b""
+    while block := stream.read(size):
+        block = carry + block
+        cut = block.rfind(b"\n")
+        if cut >= 0:
+            carry = block[cut + 1 :]
+            out.append(block[: cut + 1])
+            continue
+        cr = block.rfind(b"\r", 0, len(block) - 1)
+        if cr >= 0:
+            carry = block[cr + 1 :]
+            out.append(block[: cr + 1])
+        elif len(block) > logsource.MAX_LINE_BYTES:
+            keep = 1 if block.endswith(b"\r") else 0
+            out.append(block[: len(block) - keep])
+            carry = block[len(block) - keep :]
+        else:
+            carry = block
+    return [*out, carry] if carry else out
+
+
+def test_blocks_are_cut_where_the_concatenating_reader_cut_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # seeded random inputs of CRs, LFs and long lines, small reads and a small line limit
+    rnd = random.Random(6)
+    for _ in range(3000):
+        alphabet = rnd.choice([b"ab\n\r", b"a\r", b"ab\r\r\n", b"abcdefg\n", b"abc\r\n", b"aaaaaaaaa\r"])
+        data = bytes(rnd.choice(alphabet) for _ in range(rnd.randint(0, 80)))
+        size, limit = rnd.randint(1, 12), rnd.randint(1, 30)
+        monkeypatch.setattr(logsource, "MAX_LINE_BYTES", limit)
+        blocks = list(iter_blocks(io.BytesIO(data), size=size))
+        assert blocks == _blocks_by_concatenation(io.BytesIO(data), size), (data, size, limit)
+        assert all(type(b) is bytes for b in blocks)
 
 
 def test_blocks_of_cr_only_output_stay_small() -> None:

@@ -81,10 +81,12 @@ class SetBlockSize(Protocol):
 
 @pytest.fixture
 def block_size(monkeypatch: pytest.MonkeyPatch) -> SetBlockSize:
-    """Call with a size to make the scanner read its input in blocks of that many bytes."""
+    """Call with a size to make the scanner read its input in blocks of that many bytes (and read
+    whole only logs of at most that size, so that the windowed path sees the small blocks too)."""
 
     def set_size(size: int, max_line: int | None = None) -> None:
         monkeypatch.setattr(scanner, "iter_blocks", functools.partial(logsource.iter_blocks, size=size))
+        monkeypatch.setattr(scanner, "WHOLE_BYTES", size)
         if max_line is not None:
             monkeypatch.setattr(logsource, "MAX_LINE_BYTES", max_line)
 

@@ -1,8 +1,9 @@
-"""Windowed scans: past the first block the catalogue reads the failing steps' windows and the
-runner's markers, and the same diagnosis comes out as from reading the whole log.
+"""Windowed scans: a log longer than ``scanner.WHOLE_BYTES`` is read by the catalogue only in the
+failing steps' windows, the last step's and the runner's markers, and the same diagnosis comes out
+as from reading the whole log; a shorter log is read whole.
 
-The first block is 4 MiB in production; these tests make it small (``iter_blocks`` with a small
-size, as ``test_scanner`` does) so that the logs stay small.
+That limit is 4 MiB and a block 1 MiB in production; these tests make both small (``iter_blocks``
+with a small size, as ``test_scanner`` does) so that the logs stay small.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ import pytest
 from healing_guard import Classifier, load_catalogue, logsource, scanner
 from healing_guard.logsource import expand, from_bytes
 from healing_guard.models import Remediation, Risk, Strategy
-from healing_guard.scanner import Scanner, ScanResult, _MarkerFinder
+from healing_guard.scanner import Scanner, ScanResult, _marker_lines, _marker_pattern
 
 LOGS = Path(__file__).parent / "fixtures" / "logs"
 TS = "2024-05-14T09:12:33.1234567Z "
-FIRST_BLOCK = 4096
+BLOCK = 4096
 
 
 def _strategy(sid: str, pattern: str) -> Strategy:
@@ -42,7 +43,8 @@ MODULE = _strategy("module", r"^(?:##\[error\])?ModuleNotFoundError: No module n
 
 @pytest.fixture
 def small_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scanner, "iter_blocks", functools.partial(logsource.iter_blocks, size=FIRST_BLOCK))
+    monkeypatch.setattr(scanner, "iter_blocks", functools.partial(logsource.iter_blocks, size=BLOCK))
+    monkeypatch.setattr(scanner, "WHOLE_BYTES", BLOCK)
 
 
 def _hits(result: ScanResult, sid: str = "module") -> list[int]:
@@ -66,12 +68,12 @@ def _line_of(data: bytes, text: str) -> list[int]:
 
 
 @pytest.mark.usefixtures("small_blocks")
-def test_past_the_first_block_only_failed_steps_and_annotations_are_read() -> None:
+def test_a_long_log_is_read_only_in_failed_steps_and_annotations() -> None:
     missing = "ModuleNotFoundError: No module named 'numpy'"
     filler = [f"compiling unit {i}" for i in range(40)]
     data = _log(
         [
-            ("early", [*filler, missing], None),  # inside the first block: read
+            ("early", [*filler, missing], None),  # a step that passed, early in the log: not read
             *((f"ok {i}", filler, None) for i in range(20)),
             ("late", [*filler, missing], None),  # a step that passed, past the first block: not read
             ("note", [*filler, f"##[error]{missing}"], None),  # a runner annotation: read wherever it is
@@ -80,16 +82,34 @@ def test_past_the_first_block_only_failed_steps_and_annotations_are_read() -> No
             ("cleanup", filler, None),  # the last step: read (it is the end window)
         ]
     )
-    assert len(data) > 10 * FIRST_BLOCK
+    assert len(data) > 10 * BLOCK
     windowed = Scanner([MODULE]).scan(from_bytes(data, "job.log"))
     whole = Scanner([MODULE], windowed=False).scan(from_bytes(data, "job.log"))
     every = _line_of(data, missing)
     assert _hits(whole) == every
-    early, _late, note, failing = every
-    assert _hits(windowed) == [early, note, failing]
+    _early, _late, note, failing = every
+    assert _hits(windowed) == [note, failing]
     assert windowed.failed_step == whole.failed_step == "Run failing"
     assert windowed.lines == whole.lines and windowed.steps == whole.steps
-    assert [h.step for h in windowed.matched["module"].hits] == ["Run early", "Run note", "Run failing"]
+    assert [h.step for h in windowed.matched["module"].hits] == ["Run note", "Run failing"]
+
+
+@pytest.mark.usefixtures("small_blocks")
+def test_a_short_log_is_read_whole() -> None:
+    missing = "ModuleNotFoundError: No module named 'numpy'"
+    data = _log([("early", [missing], None), ("ok", ["fine"], None), ("failing", ["boom"], 1)])
+    assert len(data) < BLOCK
+    windowed = Scanner([MODULE]).scan(from_bytes(data, "job.log"))
+    assert _hits(windowed) == _line_of(data, missing)
+    # exactly the limit: still read whole
+    exact = data + b"x" * (BLOCK - len(data) - 1) + b"\n"
+    assert len(exact) == BLOCK
+    assert _hits(Scanner([MODULE]).scan(from_bytes(exact, "job.log"))) == _line_of(data, missing)
+    # longer than the limit: the passing step is no longer read
+    longer = data + b"".join(f"{TS}tail {i}\n".encode() for i in range(BLOCK // 30))
+    assert len(longer) > BLOCK
+    assert _hits(Scanner([MODULE]).scan(from_bytes(longer, "job.log"))) == []
+    assert _hits(Scanner([MODULE], windowed=False).scan(from_bytes(longer, "job.log"))) == _line_of(data, missing)
 
 
 @pytest.mark.usefixtures("small_blocks")
@@ -117,27 +137,65 @@ def test_colour_codes_and_invalid_bytes_in_a_late_window_are_handled() -> None:
     assert result.invalid_utf8
 
 
+def _markers(block: bytes, strategies: list[Strategy] | None = None, *, timestamps: bool = True) -> list[bytes]:
+    pattern = _marker_pattern(strategies or [MODULE])
+    return [block[start:stop] for start, stop in _marker_lines(block, pattern, timestamps)]
+
+
 def test_markers_are_found_only_at_the_start_of_a_line() -> None:
-    find = _MarkerFinder(timestamps=True)
     block = (
         b"text ##[group]not a marker\n"
         + TS.encode()
         + b"##[group]Run a\n"
         + b"##[error]x\n"
         + b"  Post job cleanup. (indented: not one)\n"
+        + b"x Cleaning up orphan processes\n"
         + b"Cleaning up orphan processes\n"
+        + TS.encode()
+        + b"Post job cleanup.\n"
+        + b"##[warning]last, without a newline"
     )
-    found = []
-    pos = 0
-    while (span := find(block, pos)) is not None:
-        stop = block.find(b"\n", span[1])
-        found.append(block[span[0] : stop])
-        pos = stop + 1
-    assert found == [TS.encode() + b"##[group]Run a", b"##[error]x", b"Cleaning up orphan processes"]
+    found = [TS.encode() + b"##[group]Run a", b"##[error]x", b"Cleaning up orphan processes"]
+    found += [TS.encode() + b"Post job cleanup.", b"##[warning]last, without a newline"]
+    assert _markers(block) == found
+    # timestamps stripped from the block already (the path without RE2): a marker starts the line
+    assert _markers(block, timestamps=False) == found[1:3] + found[4:]
+
+
+def test_the_marker_search_leaves_out_only_lines_that_change_nothing() -> None:
+    lines = [
+        b"##[group]Operating System",  # not a step: left out
+        b"##[group]Run make",  # steps
+        b"##[group]Post Run actions/checkout@v4",
+        b"##[group] Run indented",  # the title is stripped: a step
+        b"##[group]\x1b[36mRun coloured",  # colour codes are stripped: a step
+        b"##[group]",  # an empty title: kept (it is a no-op, but rare)
+        b"##[endgroup]",  # left out
+        b"##[endgroup] and more",  # kept: the catalogue may match it
+        b"##[error]Process completed with exit code 1.",
+        b"##[warning]x",
+    ]
+    block = b"".join(TS.encode() + line + b"\n" for line in lines) + TS.encode() + b"##[endgroup]"
+    kept = [line for line in lines if line not in (b"##[group]Operating System", b"##[endgroup]")]
+    assert [m[len(TS) :] for m in _markers(block)] == [*kept, b"##[endgroup]"]  # the last: no newline
+    # a catalogue that matches a bare ##[endgroup] line gets those lines too
+    endgroup = _strategy("endgroup", r"^##\[endgroup\]$")
+    assert b"##[endgroup]" in [m[len(TS) :] for m in _markers(block, [MODULE, endgroup])]
+
+
+def test_a_group_title_the_marker_search_leaves_out_is_never_a_step() -> None:
+    # every printable ASCII first byte the pattern skips: the scanner ignores such a ##[group] line
+    pattern = _marker_pattern([MODULE])
+    for first in range(0x21, 0x7F):
+        line = b"##[group]" + bytes([first]) + b"un x\n"
+        if _marker_lines(line, pattern, False):
+            continue
+        result = Scanner([MODULE], windowed=False).scan(from_bytes(b"start\n" + line + b"end\n", "job.log"))
+        assert result.steps == [], line
 
 
 def test_windowed_and_whole_reads_give_the_same_hits_on_every_fixture() -> None:
-    # the first block is read by several smaller alternations instead of one: the same lines (every
+    # a short log is read whole by several smaller alternations instead of one: the same lines (every
     # fifth fixture here, to keep the suite quick; bench/accuracy.py reads them all)
     catalogue = load_catalogue()
     windowed = Classifier(catalogue, vocab=None).scanner
