@@ -215,3 +215,13 @@ def test_wins_against_and_derived_from_are_loaded() -> None:
     assert s.wins_against == "the compile errors of a full disk"
     assert s.derived_from == ("gha-x-y",)
     assert parse_strategy(GOOD, file="strategies/disk-full.yml").derived_from == tuple(GOOD.get("derived_from", ()))
+
+
+def test_the_catalogue_loader_is_safe_and_reads_every_file_as_pyyaml_s_own_safe_loader_does() -> None:
+    from healing_guard import catalogue
+
+    assert issubclass(catalogue._LOADER, (yaml.SafeLoader, getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+    assert catalogue._LOADER.__name__ in ("SafeLoader", "CSafeLoader")
+    for path in sorted((ROOT / "strategies").glob("*.yml")):
+        text = path.read_text("utf-8")
+        assert yaml.load(text, Loader=catalogue._LOADER) == yaml.load(text, Loader=yaml.SafeLoader), path.name
