@@ -210,6 +210,13 @@ def score_line(text: str) -> tuple[float, str]:
     t = text.strip()
     if not t or len(t) < 3:
         return 0.0, ""
+    if t[0] == "│" and text[0] == "│" and not t.endswith("│"):
+        # Terraform/OpenTofu print a diagnostic in a box (`╷`, `│ Error: ...`, `│ detail`, `╵`) from
+        # the first column; a code frame's bar follows a line number or indentation, a notice box
+        # (pnpm's) closes each line with another bar
+        t = t[1:].strip()
+        if len(t) < 3:
+            return 0.0, ""
     if _CASCADE.search(t):
         return 0.5, "cascade"
     strong = bool(_STRONG.search(t))

@@ -24,6 +24,15 @@ def _r(category: str, pattern: str, weight: float = 1.0) -> VocabRule:
     return VocabRule(category, re.compile(pattern), weight)
 
 
+#: public package registries and their CDNs: a 403 on a download from them is a refusal or rate limit
+#: of the runner's address, never missing credentials (uploads go to other hosts or say PUT/publish)
+PUBLIC_REGISTRIES = (
+    r"(?:repo\.maven\.apache\.org|repo1\.maven\.org|central\.maven\.org|plugins\.gradle\.org"
+    r"|plugins-artifacts\.gradle\.org|services\.gradle\.org|dl\.google\.com|maven\.google\.com|registry\.npmjs\.org"
+    r"|registry\.yarnpkg\.com|pypi\.org|files\.pythonhosted\.org|rubygems\.org|index\.rubygems\.org|proxy\.golang\.org"
+    r"|sum\.golang\.org|crates\.io|static\.crates\.io|index\.crates\.io|api\.nuget\.org|repo\.packagist\.org)"
+)
+
 RULES: tuple[VocabRule, ...] = (
     # resources
     _r(
@@ -113,9 +122,21 @@ RULES: tuple[VocabRule, ...] = (
         r"\bAssertionError\b|\bAssertionFailedError\b|\bassert(?:ion)? (?:failed|error)\b|^\s*E\s+assert\b"
         r"|--- FAIL:|\bexpect\(.*\)\.(?:not\.)?to\w+|\bTests? failed\b|\btests? failed\b"
         r"|\bTest Suites: .*\bfailed\b|\bTests run: .*(?:Failures|Errors): [1-9]|\bThere (?:was|were) \d+ failures?\b"
-        r"|\btest result: FAILED\b|\b\d+ (?:tests? )?fail(?:ed|ing|ures?)\b|\bFAIL(?:URE)?: test\w*|^FAIL\s+\S"
-        r"|\bExpected\b.*\b(?:but (?:was|got|received)|to (?:be|equal))\b|\bReceived\b.*:|\btoHaveScreenshot\b"
+        r"|\btest result: FAILED\b|(?<![/\d])\b\d+ (?:tests? )?fail(?:ed|ing|ures?)\b|\bFAIL(?:URE)?: test\w*"
+        r"|^FAIL\s+\S|\bExpected\b.*\b(?:but (?:was|got|received)|to (?:be|equal))\b|^\s*Received(?: \w+){0,3}:"
+        r"|\btoHaveScreenshot\b"
         r"|\bTest .* failed\b",
+    ),
+    # a request that failed on the way: Go's HTTP client (Terraform, Docker, Helm, kubectl, gh) names the
+    # URL and what broke, which reads as a timeout below but is the network; a public registry's 403
+    # on a download is its CDN refusing (credentials cannot fix a public artifact)
+    _r(
+        "network",
+        r"(?i)\b(?:Get|Post|Head|Put) \"?https?://[^\s\"]+\"?: (?:net/http|dial tcp|context deadline exceeded|read tcp"
+        r"|EOF\b|http2:|remote error)|\bClient\.Timeout exceeded while awaiting headers\b"
+        r"|\brequest canceled while waiting for connection\b|\bdial tcp \S+: (?:i/o timeout|lookup \S+|connect: )"
+        r"|\bplease try again later\b|\bcould not query provider registry\b"
+        rf"|https?://{PUBLIC_REGISTRIES}[/'\"):\s].*\b403\b|\b403\b.*https?://{PUBLIC_REGISTRIES}[/'\"):\s]",
     ),
     # waiting
     _r(
@@ -124,6 +145,8 @@ RULES: tuple[VocabRule, ...] = (
         r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b"
         r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+",
     ),
+    # a repository's refusal in the words of Maven and Gradle (public hosts' 403s are caught above)
+    _r("permission", r"\bReceived status code 40[13]\b|\bstatus code:? 40[13]\b|\bReturn code is:? 40[13]\b"),
     # network
     _r(
         "network",
