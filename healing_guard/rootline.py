@@ -129,6 +129,16 @@ _SOFT_NOISE = re.compile(
     """
 )
 
+#: a retried attempt (soft noise: most retries recover)
+_RETRIED = re.compile(r"\b(?:[Rr]etry(?:ing)?|[Aa]ttempt\ \d+\s*(?:of|/)\s*\d+|will\ retry|[Rr]etrying\ in)\b")
+#: ... unless the step says that every attempt failed: then the attempts are the cause, not noise
+_EXHAUSTED = re.compile(
+    r"(?i)\b(?:failed|gave up|giving up|unsuccessful)\b.*\bafter \d+ (?:attempts|retries|tries)\b"
+    r"|\ball \d+ (?:attempts|retries|tries) failed\b|\b(?:max(?:imum)? retries|retries) (?:exceeded|exhausted)\b"
+    r"|\bretry limit (?:reached|exceeded)\b"
+)
+RETRY_EXHAUSTED = 1.5
+
 _SHELL_LINE = re.compile(r"^shell: ")
 _ENV_LINE = re.compile(r"^env:$")
 
@@ -221,9 +231,13 @@ def score_line(text: str) -> tuple[float, str]:
         return 0.5, "cascade"
     strong = bool(_STRONG.search(t))
     if _NOISE.search(t) and not (strong and t.startswith("##[error]")):
-        return 0.0, ""
+        # a warning about a failed attempt is noise only while a later attempt may have recovered
+        return (0.0, "retry") if _RETRIED.search(t) and _WEAK.search(t) else (0.0, "")
     if _SOFT_NOISE.search(t):
-        return (1.0, "weak") if strong else (0.0, "")
+        if strong:
+            return 1.0, "weak"
+        # a failed attempt: noise while a later attempt may have recovered (``rank`` decides)
+        return (0.0, "retry") if _RETRIED.search(t) and _WEAK.search(t) else (0.0, "")
     if strong:
         return (3.0, "error") if not _SUMMARY.search(t) else (2.0, "summary")
     if _SUMMARY.search(t):
@@ -252,10 +266,16 @@ def rank(
     scored: list[tuple[float, int, Candidate]] = []
     seen: dict[str, int] = {}
     n = len(lines)
+    exhausted: bool | None = None
     for i, e in enumerate(lines):
         s, why = score_line(e.text)
         if findings is not None and s < 2.8 and findings.search(e.text):
             s, why = 2.8, "finding"
+        if why == "retry":
+            if exhausted is None:
+                exhausted = any(_EXHAUSTED.search(x.text) for x in lines)
+            if exhausted:
+                s = RETRY_EXHAUSTED
         if s <= 0:
             continue
         tier = s
@@ -288,7 +308,8 @@ GRADLE_CAUSE = 2.9
 
 
 def _gradle_cause(lines: Sequence[EvidenceLine], scored: list[tuple[float, int, Candidate]]) -> None:
-    """Gradle explains a failure under ``* What went wrong:``, most specific at the deepest ``>``.
+    """Gradle explains a failure under ``* What went wrong:``, most specific at the deepest ``>``
+    (the first of them when several failures are listed at that depth).
 
     That line is the cause of the build failure; compiler errors printed before it still rank
     above it (they are what the task failed on)."""
@@ -302,7 +323,7 @@ def _gradle_cause(lines: Sequence[EvidenceLine], scored: list[tuple[float, int, 
             if _TRY.match(t):
                 break
             m = _GRADLE_DETAIL.match(t)
-            if m and (best is None or len(m.group(1)) >= best[0]):
+            if m and (best is None or len(m.group(1)) > best[0]):
                 best = (len(m.group(1)), j)
         if best is None:
             continue

@@ -143,7 +143,10 @@ RULES: tuple[VocabRule, ...] = (
         "timeout",
         r"(?i)\bhas timed out after\b|\bexceeded the maximum execution time\b|\bTimeout of \d+\s*ms hit\b"
         r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b"
-        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+",
+        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+"
+        # Puppeteer's and Playwright's waits: "TimeoutError: Waiting failed: 60000ms exceeded",
+        # "Navigation timeout of 30000 ms exceeded", "page.click: Timeout 30000ms exceeded"
+        r"|\b(?:Waiting failed: |timeout of |Timeout )\d+\s*ms exceeded\b",
     ),
     # a repository's refusal in the words of Maven and Gradle (public hosts' 403s are caught above)
     _r("permission", r"\bReceived status code 40[13]\b|\bstatus code:? 40[13]\b|\bReturn code is:? 40[13]\b"),
@@ -188,7 +191,10 @@ RULES: tuple[VocabRule, ...] = (
         r"|\bError loading key\b|\bConnection to \S+ refused\b|\bconnection to server\b.*\bfailed\b"
         r"|\bsyntax error at or near\b"
         r"|\bUnsupported class file major version\b|\bnot a valid\b|\brequires (?:node|python|java|ruby)\b"
-        r"|\bunsupported engine\b",
+        r"|\bunsupported engine\b"
+        # a CLI that has no credentials: "Failed to authenticate, have you run firebase login?",
+        # "You are not logged in", "Please run `vercel login`"
+        r"|\bhave you run \S+ login\b|\bnot logged in\b|\bplease (?:run|use) `?\S+ login\b|\bFailed to authenticate\b",
         0.8,
     ),
     # files
@@ -196,7 +202,10 @@ RULES: tuple[VocabRule, ...] = (
         "missing_file",
         r"(?i)\bNo such file or directory\b|\bENOENT\b|\bcannot access\b|\bcan't open file\b|\bFileNotFoundError\b"
         r"|\bpathspec .* did not match\b|\bCould not find or load main class\b|\bno such file\b|\bdoes not exist\b"
-        r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b",
+        r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b"
+        # "no west.yml found in /tmp/config", "No package.json found", "no go.mod file found"
+        r"|\b[Nn]o [\w.-]+\.(?:ya?ml|json|toml|xml|ini|cfg|conf|lock|mod|txt|gradle|properties|sln|csproj)"
+        r"(?: file)? (?:was )?found\b",
         0.7,
     ),
     # a line a test runner prints for a failing test, whatever the test's own error says: it names

@@ -38,6 +38,12 @@ REAL_LINES = [
     ),
     # gha-real gha-dculus-forms-healthcheck-000 (dculussoftwares/dculus-forms): curl's 000, no connection
     ("⚠️ Health check attempt 1/5 failed (HTTP 000000)", "network"),
+    # gha-real gha-vtuber-check-puppeteer-wait (hugow0528/Vtuber-check): Puppeteer gives up waiting
+    ("[capture] Fatal error: TimeoutError: Waiting failed: 60000ms exceeded", "timeout"),
+    # gha-real gha-dactyl-zmk-no-west-yml (Mack00102/dactyl-zmk-config): `west init -l` without its file
+    ("FATAL ERROR: can't init: no west.yml found in /tmp/zmk-config/config", "missing_file"),
+    # gha-real gha-p4f-firebase-bad-credentials (njytim-cyber/p4f-simple-spelling-app): a CLI without credentials
+    ("Error: Failed to authenticate, have you run firebase login?", "config_env"),
 ]
 
 
