@@ -50,7 +50,7 @@ _STRONG = re.compile(
     | \bUnresolved\ reference\b|\bundefined\ reference\b|\b[Cc]annot\ find\ (?:symbol|module|package|-l)
     | \b[Ee]xceeded\ timeout\b|\b[Tt]imeout\ of\ \d+\s*ms\b
     | \bisn't\ defined\b|\bis\ not\ defined\b|\bnot\ found:|\bMember\ not\ found\b
-    | \bmanifest\ unknown\b|\bpull\ access\ denied\b
+    | \bmanifest\ unknown\b|\bpull\ access\ denied\b|\bNo\ rule\ to\ make\ target\b
     | \b(?:timed\ out|Timeout\ of\ \d+|[Tt]imeout\ \d+\s*ms\ exceeded|has\ timed\ out|exceeded\ the\ maximum)
     | \bConnection\ (?:refused|reset|timed\ out)|\bCould\ not\ resolve\ host\b|\bECONNRE\w+|\bETIMEDOUT\b
     | \bThe\ operation\ was\ canceled\b
@@ -86,7 +86,8 @@ _SUMMARY = re.compile(
 _CASCADE = re.compile(
     r"""(?xi)
       ^\#\#\[error\]Process\ completed\ with\ exit\ code|^Error:\ Process\ completed\ with\ exit\ code
-    | \bmake(?:\[\d+\])?:\ \*\*\*|\bninja:\ build\ stopped\b|\bgmake(?:\[\d+\])?:\ \*\*\*
+    | \bmake(?:\[\d+\])?:\ \*\*\*(?!\ No\ rule\ to\ make)|\bninja:\ build\ stopped\b
+    |\bgmake(?:\[\d+\])?:\ \*\*\*(?!\ No\ rule\ to\ make)
     | \bnpm\ (?:ERR!|error)\ (?:A\ complete\ log|code\ ELIFECYCLE|errno|Lifecycle|command\ failed
     |\ *at\ location|path\b|This\ is\ probably|Failed\ at\ the)
     | \bnpm\ (?:ERR!|error)\s*$|\bELIFECYCLE\b|\berror\ Command\ failed\ with\ exit\ code\b

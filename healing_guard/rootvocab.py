@@ -192,6 +192,10 @@ RULES: tuple[VocabRule, ...] = (
         r"|\bsyntax error at or near\b"
         r"|\bUnsupported class file major version\b|\bnot a valid\b|\brequires (?:node|python|java|ruby)\b"
         r"|\bunsupported engine\b"
+        # PEP 668: pip refuses to install into the system Python (use a venv or setup-python)
+        r"|\bexternally-managed-environment\b|\bThis environment is externally managed\b"
+        # make has no such target (a file-like target is a missing file, below)
+        r"|\bNo rule to make target [`'‘]?[\w-]+['’]?(?:\.(?:\s|$)|,|\s*$)"
         # a CLI that has no credentials: "Failed to authenticate, have you run firebase login?",
         # "You are not logged in", "Please run `vercel login`"
         r"|\bhave you run \S+ login\b|\bnot logged in\b|\bplease (?:run|use) `?\S+ login\b|\bFailed to authenticate\b",
@@ -203,6 +207,7 @@ RULES: tuple[VocabRule, ...] = (
         r"(?i)\bNo such file or directory\b|\bENOENT\b|\bcannot access\b|\bcan't open file\b|\bFileNotFoundError\b"
         r"|\bpathspec .* did not match\b|\bCould not find or load main class\b|\bno such file\b|\bdoes not exist\b"
         r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b"
+        r"|\bNo rule to make target [`'‘]?[^'’\s]*[/.]"
         # "no west.yml found in /tmp/config", "No package.json found", "no go.mod file found"
         r"|\b[Nn]o [\w.-]+\.(?:ya?ml|json|toml|xml|ini|cfg|conf|lock|mod|txt|gradle|properties|sln|csproj)"
         r"(?: file)? (?:was )?found\b",

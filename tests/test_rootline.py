@@ -94,3 +94,16 @@ GRADLE_WENT_WRONG = [
 def test_gradle_s_first_deepest_detail_is_the_cause() -> None:
     lines = [EvidenceLine(i + 1, t) for i, t in enumerate(GRADLE_WENT_WRONG)]
     assert rank(lines)[0].line.line == 8
+
+
+def test_make_without_a_rule_is_the_root_not_a_cascade() -> None:
+    # bombela/backward-cpp#53 (the output pasted in the issue): the only error is make's own
+    lines = [
+        "make: Entering directory '~/workspace/backward-cpp/build_c++98_gcc-4.6'",
+        "make: *** No rule to make target 'test'.  Stop.",
+        "make: Leaving directory '~/workspace/backward-cpp/build_c++98_gcc-4.6'",
+    ]
+    ranked = rank([EvidenceLine(i + 1, t) for i, t in enumerate(lines)])
+    assert ranked[0].line.line == 2 and ranked[0].reason == "error"
+    # mimic1#41: the recipe that failed because of it stays a cascade
+    assert score_line("make: *** [test] Error 2") == (0.5, "cascade")

@@ -44,6 +44,15 @@ REAL_LINES = [
     ("FATAL ERROR: can't init: no west.yml found in /tmp/zmk-config/config", "missing_file"),
     # gha-real gha-p4f-firebase-bad-credentials (njytim-cyber/p4f-simple-spelling-app): a CLI without credentials
     ("Error: Failed to authenticate, have you run firebase login?", "config_env"),
+    # NOAA-EMC/NCEPLIBS-ip#23 and celestiaorg/celestia-app#633: make has no such target
+    ("make: *** No rule to make target 'test'.  Stop.", "config_env"),
+    ("make: *** No rule to make target `test-build', needed by `test'. Stop.", "config_env"),
+    # stan-dev/stan#3058 and sep-developers/sep#106: the target is a file nothing builds
+    ("gmake[1]: *** No rule to make target 'test/test-models/good/services/test_lp.hpp'.  Stop.", "missing_file"),
+    ("make: *** No rule to make target 'src/libsep.so', needed by 'ctest/test_image'.  Stop.", "missing_file"),
+    # pyTooling/Actions#81: pip on ubuntu-24.04's system Python (PEP 668)
+    ("error: externally-managed-environment", "config_env"),
+    ("× This environment is externally managed", "config_env"),
 ]
 
 
