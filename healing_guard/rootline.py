@@ -131,7 +131,7 @@ _SOFT_NOISE = re.compile(
 )
 
 #: a retried attempt (soft noise: most retries recover)
-_RETRIED = re.compile(r"\b(?:[Rr]etry(?:ing)?|[Aa]ttempt\ \d+\s*(?:of|/)\s*\d+|will\ retry|[Rr]etrying\ in)\b")
+_RETRIED = re.compile(r"\b[Rr]etry(?:ing)?\b|\b[Aa]ttempt \d+\s*(?:of|/)\s*\d+\b|\bwill retry\b|\b[Rr]etrying in\b")
 #: ... unless the step says that every attempt failed: then the attempts are the cause, not noise
 _EXHAUSTED = re.compile(
     r"(?i)\b(?:failed|gave up|giving up|unsuccessful)\b.*\bafter \d+ (?:attempts|retries|tries)\b"
