@@ -5,8 +5,9 @@ written from, and they were written with all 127 labelled root lines in view. Th
 leave-one-repository-out run a bound for that, the way ``derived_from`` does for strategies:
 
 * a **rule** is one top-level alternative of one of the layers' patterns (``rootline._STRONG``,
-  ``_WEAK``, ``_SUMMARY``, ``_CASCADE``, ``_NOISE``, ``_SOFT_NOISE`` and every ``rootvocab.RULES``
-  pattern), e.g. ``\\bpanic:`` of ``_STRONG`` or ``\\bERESOLVE\\b`` of the dependency-conflict rule;
+  ``_WEAK``, ``_SUMMARY``, ``_CASCADE``, ``_NOISE``, ``_SOFT_NOISE``, ``_RETRIED``, ``_EXHAUSTED``
+  and every ``rootvocab.RULES`` pattern), e.g. ``\\bpanic:`` of ``_STRONG`` or ``\\bERESOLVE\\b`` of the
+  dependency-conflict rule;
 * a rule **is relied on** by a gha-real log when switching that rule off alone makes the log's
   diagnosis worse (the category, the lenient category or the root line in the top 3 goes from
   right to wrong), measured in-sample (every strategy on, the model trained on every log);
@@ -29,7 +30,7 @@ from dataclasses import dataclass, replace
 from healing_guard import rootline, rootvocab
 
 #: the module-level patterns of rootline.py that hold its vocabulary
-ROOTLINE_PATTERNS = ("_STRONG", "_WEAK", "_SUMMARY", "_CASCADE", "_NOISE", "_SOFT_NOISE")
+ROOTLINE_PATTERNS = ("_STRONG", "_WEAK", "_SUMMARY", "_CASCADE", "_NOISE", "_SOFT_NOISE", "_RETRIED", "_EXHAUSTED")
 _FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
 _NEVER = "(?!)"  # a pattern with every alternative switched off
 

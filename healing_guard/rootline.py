@@ -50,7 +50,7 @@ _STRONG = re.compile(
     | \bUnresolved\ reference\b|\bundefined\ reference\b|\b[Cc]annot\ find\ (?:symbol|module|package|-l)
     | \b[Ee]xceeded\ timeout\b|\b[Tt]imeout\ of\ \d+\s*ms\b
     | \bisn't\ defined\b|\bis\ not\ defined\b|\bnot\ found:|\bMember\ not\ found\b
-    | \bmanifest\ unknown\b|\bpull\ access\ denied\b
+    | \bmanifest\ unknown\b|\bpull\ access\ denied\b|\bNo\ rule\ to\ make\ target\b
     | \b(?:timed\ out|Timeout\ of\ \d+|[Tt]imeout\ \d+\s*ms\ exceeded|has\ timed\ out|exceeded\ the\ maximum)
     | \bConnection\ (?:refused|reset|timed\ out)|\bCould\ not\ resolve\ host\b|\bECONNRE\w+|\bETIMEDOUT\b
     | \bThe\ operation\ was\ canceled\b
@@ -86,7 +86,8 @@ _SUMMARY = re.compile(
 _CASCADE = re.compile(
     r"""(?xi)
       ^\#\#\[error\]Process\ completed\ with\ exit\ code|^Error:\ Process\ completed\ with\ exit\ code
-    | \bmake(?:\[\d+\])?:\ \*\*\*|\bninja:\ build\ stopped\b|\bgmake(?:\[\d+\])?:\ \*\*\*
+    | \bmake(?:\[\d+\])?:\ \*\*\*(?!\ No\ rule\ to\ make)|\bninja:\ build\ stopped\b
+    |\bgmake(?:\[\d+\])?:\ \*\*\*(?!\ No\ rule\ to\ make)
     | \bnpm\ (?:ERR!|error)\ (?:A\ complete\ log|code\ ELIFECYCLE|errno|Lifecycle|command\ failed
     |\ *at\ location|path\b|This\ is\ probably|Failed\ at\ the)
     | \bnpm\ (?:ERR!|error)\s*$|\bELIFECYCLE\b|\berror\ Command\ failed\ with\ exit\ code\b
@@ -128,6 +129,16 @@ _SOFT_NOISE = re.compile(
     | ^\s*(?:continue-on-error|fail-fast|error-on|ignore-errors?|FAIL_ON\w*|\w*ERROR\w*=)
     """
 )
+
+#: a retried attempt (soft noise: most retries recover)
+_RETRIED = re.compile(r"\b[Rr]etry(?:ing)?\b|\b[Aa]ttempt \d+\s*(?:of|/)\s*\d+\b|\bwill retry\b|\b[Rr]etrying in\b")
+#: ... unless the step says that every attempt failed: then the attempts are the cause, not noise
+_EXHAUSTED = re.compile(
+    r"(?i)\b(?:failed|gave up|giving up|unsuccessful)\b.*\bafter \d+ (?:attempts|retries|tries)\b"
+    r"|\ball \d+ (?:attempts|retries|tries) failed\b|\b(?:max(?:imum)? retries|retries) (?:exceeded|exhausted)\b"
+    r"|\bretry limit (?:reached|exceeded)\b"
+)
+RETRY_EXHAUSTED = 1.5
 
 _SHELL_LINE = re.compile(r"^shell: ")
 _ENV_LINE = re.compile(r"^env:$")
@@ -210,13 +221,24 @@ def score_line(text: str) -> tuple[float, str]:
     t = text.strip()
     if not t or len(t) < 3:
         return 0.0, ""
+    if t[0] == "│" and text[0] == "│" and not t.endswith("│"):
+        # Terraform/OpenTofu print a diagnostic in a box (`╷`, `│ Error: ...`, `│ detail`, `╵`) from
+        # the first column; a code frame's bar follows a line number or indentation, a notice box
+        # (pnpm's) closes each line with another bar
+        t = t[1:].strip()
+        if len(t) < 3:
+            return 0.0, ""
     if _CASCADE.search(t):
         return 0.5, "cascade"
     strong = bool(_STRONG.search(t))
     if _NOISE.search(t) and not (strong and t.startswith("##[error]")):
-        return 0.0, ""
+        # a warning about a failed attempt is noise only while a later attempt may have recovered
+        return (0.0, "retry") if _RETRIED.search(t) and _WEAK.search(t) else (0.0, "")
     if _SOFT_NOISE.search(t):
-        return (1.0, "weak") if strong else (0.0, "")
+        if strong:
+            return 1.0, "weak"
+        # a failed attempt: noise while a later attempt may have recovered (``rank`` decides)
+        return (0.0, "retry") if _RETRIED.search(t) and _WEAK.search(t) else (0.0, "")
     if strong:
         return (3.0, "error") if not _SUMMARY.search(t) else (2.0, "summary")
     if _SUMMARY.search(t):
@@ -245,10 +267,16 @@ def rank(
     scored: list[tuple[float, int, Candidate]] = []
     seen: dict[str, int] = {}
     n = len(lines)
+    exhausted: bool | None = None
     for i, e in enumerate(lines):
         s, why = score_line(e.text)
         if findings is not None and s < 2.8 and findings.search(e.text):
             s, why = 2.8, "finding"
+        if why == "retry":
+            if exhausted is None:
+                exhausted = any(_EXHAUSTED.search(x.text) for x in lines)
+            if exhausted:
+                s = RETRY_EXHAUSTED
         if s <= 0:
             continue
         tier = s
@@ -281,7 +309,8 @@ GRADLE_CAUSE = 2.9
 
 
 def _gradle_cause(lines: Sequence[EvidenceLine], scored: list[tuple[float, int, Candidate]]) -> None:
-    """Gradle explains a failure under ``* What went wrong:``, most specific at the deepest ``>``.
+    """Gradle explains a failure under ``* What went wrong:``, most specific at the deepest ``>``
+    (the first of them when several failures are listed at that depth).
 
     That line is the cause of the build failure; compiler errors printed before it still rank
     above it (they are what the task failed on)."""
@@ -295,7 +324,7 @@ def _gradle_cause(lines: Sequence[EvidenceLine], scored: list[tuple[float, int, 
             if _TRY.match(t):
                 break
             m = _GRADLE_DETAIL.match(t)
-            if m and (best is None or len(m.group(1)) >= best[0]):
+            if m and (best is None or len(m.group(1)) > best[0]):
                 best = (len(m.group(1)), j)
         if best is None:
             continue

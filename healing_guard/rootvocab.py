@@ -24,6 +24,15 @@ def _r(category: str, pattern: str, weight: float = 1.0) -> VocabRule:
     return VocabRule(category, re.compile(pattern), weight)
 
 
+#: public package registries and their CDNs: a 403 on a download from them is a refusal or rate limit
+#: of the runner's address, never missing credentials (uploads go to other hosts or say PUT/publish)
+PUBLIC_REGISTRIES = (
+    r"(?:repo\.maven\.apache\.org|repo1\.maven\.org|central\.maven\.org|plugins\.gradle\.org"
+    r"|plugins-artifacts\.gradle\.org|services\.gradle\.org|dl\.google\.com|maven\.google\.com|registry\.npmjs\.org"
+    r"|registry\.yarnpkg\.com|pypi\.org|files\.pythonhosted\.org|rubygems\.org|index\.rubygems\.org|proxy\.golang\.org"
+    r"|sum\.golang\.org|crates\.io|static\.crates\.io|index\.crates\.io|api\.nuget\.org|repo\.packagist\.org)"
+)
+
 RULES: tuple[VocabRule, ...] = (
     # resources
     _r(
@@ -113,17 +122,34 @@ RULES: tuple[VocabRule, ...] = (
         r"\bAssertionError\b|\bAssertionFailedError\b|\bassert(?:ion)? (?:failed|error)\b|^\s*E\s+assert\b"
         r"|--- FAIL:|\bexpect\(.*\)\.(?:not\.)?to\w+|\bTests? failed\b|\btests? failed\b"
         r"|\bTest Suites: .*\bfailed\b|\bTests run: .*(?:Failures|Errors): [1-9]|\bThere (?:was|were) \d+ failures?\b"
-        r"|\btest result: FAILED\b|\b\d+ (?:tests? )?fail(?:ed|ing|ures?)\b|\bFAIL(?:URE)?: test\w*|^FAIL\s+\S"
-        r"|\bExpected\b.*\b(?:but (?:was|got|received)|to (?:be|equal))\b|\bReceived\b.*:|\btoHaveScreenshot\b"
+        r"|\btest result: FAILED\b|(?<![/\d])\b\d+ (?:tests? )?fail(?:ed|ing|ures?)\b|\bFAIL(?:URE)?: test\w*"
+        r"|^FAIL\s+\S|\bExpected\b.*\b(?:but (?:was|got|received)|to (?:be|equal))\b|^\s*Received(?: \w+){0,3}:"
+        r"|\btoHaveScreenshot\b"
         r"|\bTest .* failed\b",
+    ),
+    # a request that failed on the way: Go's HTTP client (Terraform, Docker, Helm, kubectl, gh) names the
+    # URL and what broke, which reads as a timeout below but is the network; a public registry's 403
+    # on a download is its CDN refusing (credentials cannot fix a public artifact)
+    _r(
+        "network",
+        r"(?i)\b(?:Get|Post|Head|Put) \"?https?://[^\s\"]+\"?: (?:net/http|dial tcp|context deadline exceeded|read tcp"
+        r"|EOF\b|http2:|remote error)|\bClient\.Timeout exceeded while awaiting headers\b"
+        r"|\brequest canceled while waiting for connection\b|\bdial tcp \S+: (?:i/o timeout|lookup \S+|connect: )"
+        r"|\bplease try again later\b|\bcould not query provider registry\b"
+        rf"|https?://{PUBLIC_REGISTRIES}[/'\"):\s].*\b403\b|\b403\b.*https?://{PUBLIC_REGISTRIES}[/'\"):\s]",
     ),
     # waiting
     _r(
         "timeout",
         r"(?i)\bhas timed out after\b|\bexceeded the maximum execution time\b|\bTimeout of \d+\s*ms hit\b"
         r"|\btimed out after \d+|\bjob .* timed out\b|\bdeadline exceeded\b|\btimeout exceeded\b"
-        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+",
+        r"|\bFailed: Timeout >|\bExceeded timeout of \d+\s*ms\b|\bTest timed out in \d+"
+        # Puppeteer's and Playwright's waits: "TimeoutError: Waiting failed: 60000ms exceeded",
+        # "Navigation timeout of 30000 ms exceeded", "page.click: Timeout 30000ms exceeded"
+        r"|\b(?:Waiting failed: |timeout of |Timeout )\d+\s*ms exceeded\b",
     ),
+    # a repository's refusal in the words of Maven and Gradle (public hosts' 403s are caught above)
+    _r("permission", r"\bReceived status code 40[13]\b|\bstatus code:? 40[13]\b|\bReturn code is:? 40[13]\b"),
     # network
     _r(
         "network",
@@ -165,7 +191,14 @@ RULES: tuple[VocabRule, ...] = (
         r"|\bError loading key\b|\bConnection to \S+ refused\b|\bconnection to server\b.*\bfailed\b"
         r"|\bsyntax error at or near\b"
         r"|\bUnsupported class file major version\b|\bnot a valid\b|\brequires (?:node|python|java|ruby)\b"
-        r"|\bunsupported engine\b",
+        r"|\bunsupported engine\b"
+        # PEP 668: pip refuses to install into the system Python (use a venv or setup-python)
+        r"|\bexternally-managed-environment\b|\bThis environment is externally managed\b"
+        # make has no such target (a file-like target is a missing file, below)
+        r"|\bNo rule to make target [`'‘]?[\w-]+['’]?(?:\.(?:\s|$)|,|\s*$)"
+        # a CLI that has no credentials: "Failed to authenticate, have you run firebase login?",
+        # "You are not logged in", "Please run `vercel login`"
+        r"|\bhave you run \S+ login\b|\bnot logged in\b|\bplease (?:run|use) `?\S+ login\b|\bFailed to authenticate\b",
         0.8,
     ),
     # files
@@ -173,7 +206,11 @@ RULES: tuple[VocabRule, ...] = (
         "missing_file",
         r"(?i)\bNo such file or directory\b|\bENOENT\b|\bcannot access\b|\bcan't open file\b|\bFileNotFoundError\b"
         r"|\bpathspec .* did not match\b|\bCould not find or load main class\b|\bno such file\b|\bdoes not exist\b"
-        r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b",
+        r"|\b(?:file|directory|path) .*\bnot found\b|\bnot found: \S*[/.]\S*|\bUnable to find .* file\b"
+        r"|\bNo rule to make target [`'‘]?[^'’\s]*[/.]"
+        # "no west.yml found in /tmp/config", "No package.json found", "no go.mod file found"
+        r"|\b[Nn]o [\w.-]+\.(?:ya?ml|json|toml|xml|ini|cfg|conf|lock|mod|txt|gradle|properties|sln|csproj)"
+        r"(?: file)? (?:was )?found\b",
         0.7,
     ),
     # a line a test runner prints for a failing test, whatever the test's own error says: it names

@@ -50,6 +50,8 @@ _ANSI = re.compile(
     r"|\x1b[()*+\-./][A-Za-z0-9]"
     r"|\x1b[ -/]*[0-~]"
     r"|\x9b[0-9;?]*[ -/]*[@-~]"
+    # the same CSI codes saved as text the way `cat -v` prints them (`^[[31m`), as some copied logs have them
+    r"|\^\[\[(?:[0-9;]+[A-HJKSTfm]|[mK])"
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_ENDS = re.compile(r"\r\n?|[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")

@@ -27,7 +27,7 @@ MAX_LINE_CHARS = 2000
 
 _TS = re.compile(rb"(?m)^(?:\xef\xbb\xbf)?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 #: colour codes written out as text (``^[[31m``), as some copied logs have them
-_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]")
+_ANSI = re.compile(rb"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Za-z0-9]|\x1b[=>78]|\^\[\[(?:[0-9;]+[A-HJKSTfm]|[mK])")
 _CARET_ANSI = re.compile(rb"\^\[\[[0-9;]*[A-Za-z]")
 
 

@@ -25,7 +25,7 @@ _TOOLS: tuple[tuple[str, str, re.Pattern[str]], ...] = tuple(
             r"|clippy|cargo fmt|rustfmt --check|swiftlint|shellcheck|hadolint|markdownlint|biome (?:check|ci"
             r"|lint|format)|(?:dart|flutter) analyze"
             r"|dart format|gofmt|go vet|staticcheck|phpcs|phpstan|psalm|pint|lint|format:check|format-check"
-            r"|check-format|pre-commit run|tflint|yamllint|actionlint)\b",
+            r"|check-format|pre-commit run|tflint|yamllint|actionlint|(?:terraform|tofu) fmt)\b",
         ),
         (
             "test_failure",
@@ -128,6 +128,8 @@ _FINDING_LINES: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
     (re.compile(r"(?i)\bprettier\b"), re.compile(r"^\[warn\] (?!Code style issues)\S")),
     (re.compile(r"(?i)\bblack\b"), re.compile(r"^would reformat ")),
     (re.compile(r"(?i)\b(?:gofmt|go fmt)\b"), re.compile(r"^\S+\.go$")),
+    # `terraform fmt -check` lists the files it would rewrite, one per line, and exits 3
+    (re.compile(r"(?i)\b(?:terraform|tofu) fmt\b"), re.compile(r"^\S+\.(?:tf|tfvars|tftest\.hcl)$")),
 )
 
 

@@ -22,6 +22,7 @@ from healing_guard.sanitize import (
     default_redactor,
     inline_code,
     neutralise,
+    normalise,
     plain_markdown,
     safe_log_text,
     strip_ansi,
@@ -433,3 +434,13 @@ def test_truncating_clean_text_never_leaves_half_a_secret() -> None:
 def test_known_secrets_only() -> None:
     redact = Redactor(["s3cr3t-value"])
     assert redact.known("a s3cr3t-value and ghp_" + "a" * 36) == "a *** and ghp_" + "a" * 36
+
+
+def test_colour_codes_saved_as_caret_text_are_stripped_like_real_ones() -> None:
+    # gha-real gha-jenkins-2026-terraform-registry (nubenetes/jenkins-2026, `gh run view --log` saved
+    # through `cat -v`): the escape byte is written as `^[`
+    line = "^[[31m│^[[0m ^[[0m^[[1m^[[31mError: ^[[0m^[[0m^[[1mFailed to query available provider packages^[[0m"
+    assert strip_ansi(line) == "│ Error: Failed to query available provider packages"
+    assert normalise(line) == "│ Error: Failed to query available provider packages"
+    # a shell pattern is not a colour code
+    assert strip_ansi("grep -E '^[[:space:]]*#' ^[[A-Z]") == "grep -E '^[[:space:]]*#' ^[[A-Z]"
