@@ -263,7 +263,7 @@ class Scanner:
                 block = _FULL_LINE.sub(b"", block)
             elif timestamped:
                 block = _TS_LINE.sub(b"", block)
-            if b"\x1b" in block and result._done is None:
+            if (b"\x1b" in block or b"^[[" in block) and result._done is None:
                 # (a windowed scan strips colour codes from the lines it reads: see _text, StepText)
                 block = _ANSI.sub(b"", block)
             if not result.invalid_utf8 and result._done is None and not block.isascii():  # isascii: a cheap pass
@@ -325,7 +325,7 @@ class Scanner:
         last = upto
         upto = max(upto, result._full_upto)
         for first, data in snap.chunks:
-            if b"\x1b" in data:
+            if b"\x1b" in data or b"^[[" in data:  # real escapes, or as `cat -v` prints them
                 data = _ANSI.sub(b"", data)
             if not result.invalid_utf8 and not data.isascii():
                 try:
@@ -550,7 +550,7 @@ def _text(raw: bytes, strip_ts: bool = True) -> str:
     ts = _TS_ONE.match(raw) if strip_ts else None
     start = ts.end() if ts else 0
     raw = raw[start : start + 4 * MAX_LINE_CHARS]
-    if b"\x1b" in raw:
+    if b"\x1b" in raw or b"^[[" in raw:
         raw = _ANSI.sub(b"", raw)
     return raw.decode("utf-8", "replace").rstrip()
 

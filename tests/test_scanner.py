@@ -514,3 +514,15 @@ def test_work_on_a_dense_log_grows_linearly_with_its_size(shape: str, monkeypatc
     small, big = counted
     assert big[0] <= 4 * small[0] + 8 and big[2] <= 4 * small[2] + 8  # 4x the lines: at most 4x the calls
     assert big[3] <= small[3] + scanner.MAX_HITS_PER_STRATEGY * 20
+
+
+def test_colour_codes_printed_as_carets_are_stripped_like_escapes() -> None:
+    """A log saved through `cat -v` (or pasted from a terminal) has `^[[31m` where the runner wrote
+    ESC [31m; the catalogue reads the text without them (the excerpt of gha-real's
+    gha-jenkins-2026-terraform-registry, a terraform box line)."""
+    line = "^[[31m│^[[0m ^[[0m^[[1m^[[31mError: ^[[0m^[[0m^[[1mFailed to query available provider packages^[[0m\n"
+    caught = strategy("query-failed", r"^│ Error: Failed to query available provider packages$")
+    result = Scanner([caught]).scan(from_bytes(("echo start\n" + line).encode(), "caret.log"))
+    entry = result.matched.get("query-failed")
+    assert entry is not None and [h.line for h in entry.hits] == [2]
+    assert "^[[" not in entry.hits[0].text
