@@ -40,7 +40,6 @@ from .signature import signature
 FAILED = ("failure", "timed_out")
 
 
-#: how far back the memory reads the trail (the trail's default retention)
 def restrict(catalogue: Catalogue, strategy: str) -> Catalogue:
     """The catalogue the ``strategy`` input asks for: all of it, or one strategy and the catch-alls."""
     if strategy in ("", "auto-detect", "auto"):
@@ -313,8 +312,8 @@ class PipelineGuard:
         outcomes = recover(self.provider, found, why=why, dry_run=self.dry_run)
         for outcome in outcomes:
             out.outcome(outcome)
-        if outcomes and not self.dry_run:
-            records = [held_run_record(o, self.settings.repository, self.redact) for o in outcomes if o.run]
+        records = [held_run_record(o, self.settings.repository, self.redact) for o in outcomes if o.run]
+        if records and not self.dry_run:
             try:
                 trail.append(records)
             except Exception as exc:  # the re-runs stand; a later probe may try them again
