@@ -81,13 +81,16 @@ sys.path.insert(0, str(ROOT))
 from healing_guard.classify import Classifier  # noqa: E402
 from healing_guard.config import GuardConfig  # noqa: E402
 from healing_guard.history.memory import Memory  # noqa: E402
+from healing_guard.history.recorder import decision_record, held_run_record  # noqa: E402
 from healing_guard.history.records import TrailRecord, make_record  # noqa: E402
-from healing_guard.history.recovery import HELD, held_runs, recovery_key  # noqa: E402
+from healing_guard.history.recovery import HELD, held_runs, hold_key, recovery_key  # noqa: E402
 from healing_guard.history.store import LocalTrail, Trail  # noqa: E402
 from healing_guard.logsource import from_text  # noqa: E402
 from healing_guard.models import Diagnosis  # noqa: E402
 from healing_guard.planner import plan_run  # noqa: E402
 from healing_guard.provider import JobInfo, RunInfo  # noqa: E402
+from healing_guard.results import Decision as Decided  # noqa: E402
+from healing_guard.results import Outcome  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus"
 START = datetime(2026, 10, 5, tzinfo=timezone.utc)  # a Monday
@@ -327,19 +330,7 @@ class Guard:
 
     def __call__(self, run: Run, attempt: int, failure: Failure, at: datetime) -> Decision:
         d = self.diagnose(failure.log)
-        info = RunInfo(
-            run.id,
-            "CI",
-            attempt,
-            "completed",
-            "failure",
-            "push",
-            "main",
-            "a" * 40,
-            "",
-            repository=REPOSITORY,
-            head_repository=REPOSITORY,
-        )
+        info = _run_info(run.id, attempt, "failure")
         job = JobInfo(run.id * 10, "build", "completed", "failure", attempt, "")
         plan = plan_run(
             info, [(job, d)], config=self.config, max_retries=BLIND_RETRIES, pull_request=None, memory=self.memory(at)
@@ -348,34 +339,9 @@ class Guard:
         action = plan.decisions[0].action
         if plan.decisions[0].held:  # as the guard records it (guard.py), for the recovery
             self.held[(run.id, attempt)] = at
-            self.write(
-                make_record(
-                    "decision",
-                    repository=REPOSITORY,
-                    run_id=run.id,
-                    attempt=attempt,
-                    workflow=WORKFLOW,
-                    action=HELD,
-                    key=f"decision:{REPOSITORY}:{run.id}:{attempt}:held:hold:{run.id}:{attempt}:{job.id}",
-                    at=_iso(at),
-                )
-            )
-        self.write(
-            make_record(
-                "failure",
-                repository=REPOSITORY,
-                run_id=run.id,
-                attempt=attempt,
-                job_id=job.id,
-                signature=d.signature,
-                category=d.category,
-                strategy=d.strategy,
-                action=action,
-                result="done",
-                failing_tests=d.failing_tests,
-                at=_iso(at),
-            )
-        )
+            held = Decided(HELD, plan.decisions[0].reason, key=hold_key(run.id, attempt, job.id), at=_iso(at))
+            self.write(decision_record(info, held, REPOSITORY, str))
+        self.write(_failure_record(run.id, attempt, job.id, d, at, action=action, result="done"))
         self.open[run.id] = (attempt, d, action)
         return Decision(rerun is not None, rerun.delay_seconds if rerun else 0.0)
 
@@ -383,19 +349,7 @@ class Guard:
         """A run passed: the held (run, attempt)s its guard releases (``recovery.held_runs`` on the trail)."""
         if self.trail is None:
             return []
-        green = RunInfo(
-            run.id,
-            WORKFLOW,
-            attempt,
-            "completed",
-            "success",
-            "push",
-            "main",
-            "a" * 40,
-            "",
-            repository=REPOSITORY,
-            started_at=_iso(started),
-        )
+        green = _run_info(run.id, attempt, "success", started_at=_iso(started))
         read = self.trail.read(since=at - timedelta(days=1))
         found = held_runs(read.records, green, repository=REPOSITORY, now=at, policy=self.config.memory)
         return [(h.run_id, h.attempt) for h in found]
@@ -409,18 +363,9 @@ class Guard:
     def recovered(self, run_id: int, attempt: int, at: datetime) -> None:
         """The recovery re-ran held ``run_id``'s attempt (its decision record, as the guard writes it)."""
         self.rescued.add((run_id, attempt))
+        rerun = Outcome("rerun", "done", "re-ran the held run", key=recovery_key(run_id, attempt))
         self.write(
-            make_record(
-                "decision",
-                repository=REPOSITORY,
-                run_id=run_id,
-                attempt=attempt,
-                workflow=WORKFLOW,
-                action="rerun",
-                result="done",
-                key=f"decision:{REPOSITORY}:{run_id}:{attempt}:{recovery_key(run_id, attempt)}:done",
-                at=_iso(at),
-            )
+            held_run_record(replace(rerun, run=_run_info(run_id, attempt, "failure")), REPOSITORY, str, _iso(at))
         )
 
     def concluded(self, run: Run, attempt: int, failure: Failure | None, at: datetime) -> None:
@@ -479,21 +424,7 @@ class Backfiller(Guard):
 
     def __call__(self, run: Run, attempt: int, failure: Failure, at: datetime) -> Decision:
         d = self.diagnose(failure.log)
-        self.write(
-            make_record(
-                "failure",
-                repository=REPOSITORY,
-                run_id=run.id,
-                attempt=attempt,
-                job_id=run.id * 10,
-                workflow=WORKFLOW,
-                signature=d.signature,
-                category=d.category,
-                strategy=d.strategy,
-                failing_tests=d.failing_tests,
-                at=_iso(at),
-            )
-        )
+        self.write(_failure_record(run.id, attempt, run.id * 10, d, at))
         self.open[run.id] = (attempt, d, "")
         return Decision(False)
 
@@ -689,19 +620,7 @@ def simulate(
 def _reading(log: Log, diagnose: Diagnoser) -> dict[str, Any]:
     """What the guard without memory makes of a log: its label, the diagnosis and the planner's action."""
     d = diagnose(log)
-    run = RunInfo(
-        1,
-        "CI",
-        1,
-        "completed",
-        "failure",
-        "push",
-        "main",
-        "a" * 40,
-        "",
-        repository=REPOSITORY,
-        head_repository=REPOSITORY,
-    )
+    run = _run_info(1, 1, "failure")
     plan = plan_run(
         run,
         [(JobInfo(1, "build", "completed", "failure", 1, ""), d)],
@@ -715,6 +634,45 @@ def _reading(log: Log, diagnose: Diagnoser) -> dict[str, Any]:
         "action": plan.decisions[0].action,
         "failing_tests": len(d.failing_tests),
     }
+
+
+def _run_info(run_id: int, attempt: int, conclusion: str, *, started_at: str = "") -> RunInfo:
+    """A run attempt of the simulated repository's one workflow, as the API gives it."""
+    return RunInfo(
+        run_id,
+        WORKFLOW,
+        attempt,
+        "completed",
+        conclusion,
+        "push",
+        "main",
+        "a" * 40,
+        "",
+        repository=REPOSITORY,
+        head_repository=REPOSITORY,
+        started_at=started_at,
+    )
+
+
+def _failure_record(
+    run_id: int, attempt: int, job_id: int, d: Diagnosis, at: datetime, *, action: str = "", result: str = ""
+) -> TrailRecord:
+    """The ``failure`` record of a diagnosed job (``action`` empty: backfilled, nobody knows what was done)."""
+    return make_record(
+        "failure",
+        repository=REPOSITORY,
+        run_id=run_id,
+        attempt=attempt,
+        job_id=job_id,
+        workflow=WORKFLOW,
+        signature=d.signature,
+        category=d.category,
+        strategy=d.strategy,
+        action=action,
+        result=result,
+        failing_tests=d.failing_tests,
+        at=_iso(at),
+    )
 
 
 def _iso(at: datetime) -> str:

@@ -22,9 +22,8 @@ from .history.github_trail import GitHubTrail
 from .history.memory import Memory
 from .history.recorder import held_run_record
 from .history.records import ReadResult, shard_name
-from .history.recovery import HELD, PROBE_QUIET, held_runs, probes, recover
-from .history.recovery import months_to_read as recovery_months
-from .history.remember import remember
+from .history.recovery import HELD, PROBE_QUIET, held_runs, hold_key, probes, recover
+from .history.remember import months_to_read, remember
 from .history.store import Trail
 from .logsource import LogInput, expand
 from .markers import issue_marker, occurrences_before
@@ -254,7 +253,7 @@ class PipelineGuard:
         out.decide(list(plan.decisions))
         for d in plan.decisions:
             if d.held:  # the recovery re-runs it once the workflow passes again (history/recovery.py)
-                out.decision(Decision(HELD, d.reason, key=f"hold:{run.id}:{attempt}:{d.job.id}"))
+                out.decision(Decision(HELD, d.reason, key=hold_key(run.id, attempt, d.job.id)))
         out.note(*plan.notes)
         if plan.quarantine:
             out.quarantine(plan.quarantine)
@@ -324,15 +323,16 @@ class PipelineGuard:
         """The trail's records a passing run needs: the shards of the recovery window and of the run's
         earlier attempts. From the repository's trail they are kept for ``remember``, which then
         reads nothing again."""
-        moments = recovery_months(run, now, self.config.memory)
+        window = now - timedelta(hours=self.config.memory.recover_within_hours)
+        moments = [window, *months_to_read(run, now)]
         if self.trail is not None:
-            return self.trail.read(since=moments[0])
+            return self.trail.read(since=min(moments))
         trail = GitHubTrail(
             self.provider, branch=self.config.history.branch, retention_days=self.config.history.retention_days
         )
         known = ReadResult()
-        for month in dict.fromkeys(shard_name(m) for m in moments):
-            known.extend(trail.read_month(next(m for m in moments if shard_name(m) == month)))
+        for moment in sorted({shard_name(m): m for m in moments}.values()):  # one read per month's shard
+            known.extend(trail.read_month(moment))
         self._known = known
         return known
 

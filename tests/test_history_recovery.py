@@ -13,9 +13,11 @@ import pytest
 
 from healing_guard.history.github_trail import GitHubTrail
 from healing_guard.history.policy import MemoryPolicy
-from healing_guard.history.records import make_record
-from healing_guard.history.recovery import HELD, held_runs, probes, recovery_key
+from healing_guard.history.recorder import decision_record, held_run_record
+from healing_guard.history.records import TrailRecord, make_record
+from healing_guard.history.recovery import HELD, held_runs, hold_key, probes, recovery_key
 from healing_guard.provider import RunInfo
+from healing_guard.results import Decision, Outcome
 from healing_guard.simulator import FakeGitHub, timestamp_log
 from tests.runner import FAST_CONFIG, run_action
 from tests.test_action_e2e import NETWORK, POST, PREAMBLE, failed_run
@@ -191,18 +193,23 @@ def test_recovery_can_be_switched_off(gh: FakeGitHub, tmp_path: Path) -> None:
 # -- which held runs a passing run releases (the trail's records alone) -------------------------
 
 
-def _held(run_id: int, minutes_ago: float, *, workflow: str = "CI", attempt: int = 1) -> Any:
+def _run(run_id: int, *, workflow: str = "CI", attempt: int = 1, **fields: Any) -> RunInfo:
+    return RunInfo(run_id, workflow, attempt, "completed", "failure", "push", "main", "", "", repository=REPO, **fields)
+
+
+def _held(run_id: int, minutes_ago: float, *, workflow: str = "CI", attempt: int = 1) -> TrailRecord:
+    """The ``held`` record of job 1 of a run attempt, as the guard writes it."""
     at = datetime(2026, 11, 2, 12, 0, tzinfo=timezone.utc) - timedelta(minutes=minutes_ago)
-    return make_record(
-        "decision",
-        repository=REPO,
-        run_id=run_id,
-        attempt=attempt,
-        workflow=workflow,
-        action=HELD,
-        key=f"decision:{REPO}:{run_id}:{attempt}:held:hold:{run_id}:{attempt}:1",
-        at=at.isoformat(),
+    held = Decision(HELD, "held", key=hold_key(run_id, attempt, 1), at=at.isoformat())
+    return decision_record(_run(run_id, workflow=workflow, attempt=attempt), held, REPO, str)
+
+
+def _recovery(run_id: int, result: str, at: str, *, workflow: str = "CI") -> TrailRecord:
+    """The decision record of a recovery re-run of attempt 1 of ``run_id``, as the guard writes it."""
+    rerun = Outcome(
+        "rerun", result, "re-ran the held run", key=recovery_key(run_id, 1), run=_run(run_id, workflow=workflow)
     )
+    return held_run_record(rerun, REPO, str, at)
 
 
 GREEN = RunInfo(
@@ -231,26 +238,8 @@ def test_held_runs_are_released_oldest_first_within_the_window_and_the_budget() 
 
 def test_a_held_run_with_a_later_attempt_or_a_recovery_in_the_trail_is_not_released() -> None:
     later = make_record("failure", repository=REPO, run_id=1, attempt=2, job_id=1, at="2026-11-02T11:50:00Z")
-    done = make_record(
-        "decision",
-        repository=REPO,
-        run_id=2,
-        attempt=1,
-        action="rerun",
-        result="done",
-        key=f"decision:{REPO}:2:1:{recovery_key(2, 1)}:done",
-        at="2026-11-02T11:55:00Z",
-    )
-    failed = make_record(
-        "decision",
-        repository=REPO,
-        run_id=3,
-        attempt=1,
-        action="rerun",
-        result="failed",
-        key=f"decision:{REPO}:3:1:{recovery_key(3, 1)}:failed",
-        at="2026-11-02T11:55:00Z",
-    )
+    done = _recovery(2, "done", "2026-11-02T11:55:00Z")
+    failed = _recovery(3, "failed", "2026-11-02T11:55:00Z")
     trail = [_held(1, 30), _held(2, 30), _held(3, 30), later, done, failed]
     found = held_runs(trail, GREEN, repository=REPO, now=NOW, policy=MemoryPolicy())
     assert [h.run_id for h in found] == [3]  # a failed recovery is tried again
@@ -275,17 +264,7 @@ def test_the_newest_held_run_of_each_quiet_workflow_is_the_probe() -> None:
     found = probes(trail, repository=REPO, now=NOW, policy=MemoryPolicy())
     assert [(h.workflow, h.run_id) for h in found] == [("CI", 2), ("Release", 3)]
     # a recovery re-run of run 2 twenty minutes ago: CI is probing already; run 2 is not a candidate
-    probing = make_record(
-        "decision",
-        repository=REPO,
-        run_id=2,
-        attempt=1,
-        workflow="CI",
-        action="rerun",
-        result="done",
-        key=f"decision:{REPO}:2:1:{recovery_key(2, 1)}:done",
-        at=(NOW - timedelta(minutes=20)).isoformat(),
-    )
+    probing = _recovery(2, "done", (NOW - timedelta(minutes=20)).isoformat())
     assert [h.run_id for h in probes([*trail, probing], repository=REPO, now=NOW, policy=MemoryPolicy())] == [3]
     later = replace(probing, at=(NOW - timedelta(minutes=40)).isoformat())
     assert [h.run_id for h in probes([*trail, later], repository=REPO, now=NOW, policy=MemoryPolicy())] == [1, 3]
@@ -294,22 +273,11 @@ def test_the_newest_held_run_of_each_quiet_workflow_is_the_probe() -> None:
 
 def _old_hold(gh: FakeGitHub, run: dict[str, Any], minutes_ago: float) -> None:
     at = datetime.now(timezone.utc) - timedelta(minutes=minutes_ago)
-    GitHubTrail(client(gh)).append(
-        [
-            make_record(
-                "decision",
-                repository=gh.full_name,
-                run_id=run["id"],
-                attempt=1,
-                workflow="CI",
-                branch="main",
-                sha=run["head_sha"],
-                action=HELD,
-                key=f"decision:{gh.full_name}:{run['id']}:1:held:hold:{run['id']}:1:1",
-                at=at.isoformat(timespec="seconds"),
-            )
-        ]
+    held = Decision(HELD, "held", key=hold_key(run["id"], 1, 1), at=at.isoformat(timespec="seconds"))
+    about = RunInfo(
+        run["id"], "CI", 1, "completed", "failure", "push", "main", run["head_sha"], "", repository=gh.full_name
     )
+    GitHubTrail(client(gh)).append([decision_record(about, held, gh.full_name, str)])
 
 
 def test_the_scheduled_probe_reruns_a_quiet_held_run_as_the_runner_starts_it(gh: FakeGitHub, tmp_path: Path) -> None:

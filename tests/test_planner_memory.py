@@ -13,11 +13,13 @@ import yaml
 from healing_guard.config import GuardConfig, StrategyOverride
 from healing_guard.history.memory import Memory
 from healing_guard.history.policy import MemoryPolicy
+from healing_guard.history.recorder import held_run_record
 from healing_guard.history.records import TrailRecord, make_record
 from healing_guard.history.recovery import recovery_key
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation, SecondaryCause
 from healing_guard.planner import plan_run
-from healing_guard.provider import JobInfo
+from healing_guard.provider import JobInfo, RunInfo
+from healing_guard.results import Outcome
 
 from .test_planner import RUN
 
@@ -118,18 +120,9 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
                         at=_at(v["minutes_ago"] + 30),
                     )
                 )
-                out.append(
-                    make_record(
-                        "decision",
-                        repository="o/r",
-                        run_id=run,
-                        attempt=1,
-                        action="rerun",
-                        result="done",
-                        key=f"decision:o/r:{run}:1:{recovery_key(run, 1)}:done",
-                        at=_at(v["minutes_ago"]),
-                    )
-                )
+                about = RunInfo(run, "CI", 1, "completed", "failure", "push", "main", "", "", repository="o/r")
+                rerun = Outcome("rerun", "done", "re-ran the held run", key=recovery_key(run, 1), run=about)
+                out.append(held_run_record(rerun, "o/r", str, _at(v["minutes_ago"])))
         elif kind == "fix":
             out.append(
                 make_record(

@@ -145,21 +145,24 @@ def decision_records(result: GuardResult, *, repository: str, redactor: Redact) 
                 detail=o.detail,
             )
         )
-    for d in result.decisions:  # approvals, notifications, incidents (issue 10): who decided what
-        fields = run_fields(run, repository)
-        out.append(
-            make_record(
-                "decision",
-                redactor=redactor,
-                at=d.at or run_time(run),
-                **fields,
-                action=d.kind,
-                result=d.by,
-                detail=d.detail,
-                key=f"decision:{fields['repository']}:{run.id}:{run.attempt}:{d.kind}:{_about(d)}",
-            )
-        )
+    # approvals, notifications, incidents (issue 10), holds (issue 9): who decided what
+    out.extend(decision_record(run, d, repository, redactor) for d in result.decisions)
     return out
+
+
+def decision_record(run: RunInfo, decision: Decision, repository: str, redactor: Redact) -> TrailRecord:
+    """The ``decision`` record of one decision taken for ``run``'s attempt."""
+    fields = run_fields(run, repository)
+    return make_record(
+        "decision",
+        redactor=redactor,
+        at=decision.at or run_time(run),
+        **fields,
+        action=decision.kind,
+        result=decision.by,
+        detail=decision.detail,
+        key=f"decision:{fields['repository']}:{run.id}:{run.attempt}:{decision.kind}:{_about(decision)}",
+    )
 
 
 def held_run_record(outcome: Outcome, repository: str, redactor: Redact, at: str | None = None) -> TrailRecord:

@@ -20,7 +20,6 @@ When the re-run's attempt concludes, its outcome is the guard's (``outcomes.py``
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -52,6 +51,12 @@ class HeldRun:
     detail: str
     branch: str = ""
     sha: str = ""
+    workflow_id: int = 0
+
+
+def hold_key(run_id: int, attempt: int, job_id: int) -> str:
+    """The key of the ``held`` decision for one job of a run attempt."""
+    return f"hold:{run_id}:{attempt}:{job_id}"
 
 
 def recovery_key(run_id: int, attempt: int) -> str:
@@ -63,10 +68,10 @@ def recovered_by(record: TrailRecord) -> bool:
     return recovery_key(record.run_id, record.attempt) in record.key
 
 
-def _same_workflow(record: TrailRecord, run: RunInfo) -> bool:
-    if record.workflow_id and run.workflow_id:
-        return record.workflow_id == run.workflow_id
-    return bool(record.workflow) and record.workflow == run.name
+def _same_workflow(held: HeldRun, run: RunInfo) -> bool:
+    if held.workflow_id and run.workflow_id:
+        return held.workflow_id == run.workflow_id
+    return bool(held.workflow) and held.workflow == run.name
 
 
 def _started(run: RunInfo) -> datetime | None:
@@ -78,6 +83,42 @@ def _started(run: RunInfo) -> datetime | None:
             except ValueError:
                 continue
     return None
+
+
+@dataclass
+class _Holds:
+    """What the trail says of holds: every held run attempt, which are still open (not moved on, not
+    re-run by recovery), and when each workflow last had a hold or a recovery re-run."""
+
+    held: dict[tuple[int, int], HeldRun]
+    later: dict[int, int]
+    recovered: set[tuple[int, int]]
+    last: dict[str, datetime]
+
+    def open(self) -> list[HeldRun]:
+        return [
+            h
+            for key, h in self.held.items()
+            if key not in self.recovered and self.later.get(h.run_id, 0) <= h.attempt
+        ]
+
+
+def _holds(records: Sequence[TrailRecord], repository: str) -> _Holds:
+    out = _Holds({}, {}, set(), {})
+    for r in records:
+        if (r.repository or repository) != repository:
+            continue
+        out.later[r.run_id] = max(out.later.get(r.run_id, 0), r.attempt)
+        recovery = r.kind == "decision" and r.action == RERUN and recovered_by(r)
+        if recovery and r.result in ("done", "skipped"):
+            out.recovered.add((r.run_id, r.attempt))
+        if r.kind != "decision" or not (recovery or r.action == HELD):
+            continue
+        out.last[r.workflow] = max(out.last.get(r.workflow, r.moment), r.moment)
+        if r.action == HELD:
+            found = HeldRun(r.run_id, r.attempt, r.workflow, r.moment, r.detail, r.branch, r.sha, r.workflow_id)
+            out.held.setdefault((r.run_id, r.attempt), found)
+    return out
 
 
 def held_runs(
@@ -92,22 +133,11 @@ def held_runs(
     if started is None:  # without a start, a run that began during the outage could release it
         return []
     since = now - timedelta(hours=policy.recover_within_hours)
-    later: dict[int, int] = {}
-    recovered: set[tuple[int, int]] = set()
-    held: dict[tuple[int, int], HeldRun] = {}
-    for r in records:
-        if (r.repository or repository) != repository:
-            continue
-        later[r.run_id] = max(later.get(r.run_id, 0), r.attempt)
-        if r.kind == "decision" and r.action == RERUN and recovered_by(r) and r.result in ("done", "skipped"):
-            recovered.add((r.run_id, r.attempt))
-        if r.kind != "decision" or r.action != HELD or r.run_id == green.id or not _same_workflow(r, green):
-            continue
-        moment = r.moment
-        if since <= moment <= started:
-            found = HeldRun(r.run_id, r.attempt, r.workflow, moment, r.detail, r.branch, r.sha)
-            held.setdefault((r.run_id, r.attempt), found)
-    out = [h for key, h in held.items() if key not in recovered and later.get(h.run_id, 0) <= h.attempt]
+    out = [
+        h
+        for h in _holds(records, repository).open()
+        if h.run_id != green.id and _same_workflow(h, green) and since <= h.at <= started
+    ]
     return sorted(out, key=lambda h: (h.at, h.run_id))[: policy.recover_max]
 
 
@@ -118,27 +148,10 @@ def probes(records: Sequence[TrailRecord], *, repository: str, now: datetime, po
     if not policy.recovers:
         return []
     since = now - timedelta(hours=policy.recover_within_hours)
-    later: dict[int, int] = {}
-    recovered: set[tuple[int, int]] = set()
-    held: dict[tuple[int, int], HeldRun] = {}
-    busy: set[str] = set()
-    for r in records:
-        if (r.repository or repository) != repository:
-            continue
-        later[r.run_id] = max(later.get(r.run_id, 0), r.attempt)
-        recovery = r.kind == "decision" and r.action == RERUN and recovered_by(r)
-        if recovery and r.result in ("done", "skipped"):
-            recovered.add((r.run_id, r.attempt))
-        if r.kind != "decision" or not (recovery or r.action == HELD):
-            continue
-        if r.moment > now - PROBE_QUIET:
-            busy.add(r.workflow)
-        if r.action == HELD and r.moment >= since:
-            found = HeldRun(r.run_id, r.attempt, r.workflow, r.moment, r.detail, r.branch, r.sha)
-            held.setdefault((r.run_id, r.attempt), found)
+    holds = _holds(records, repository)
     newest: dict[str, HeldRun] = {}
-    for key, h in held.items():
-        if key in recovered or later.get(h.run_id, 0) > h.attempt or h.workflow in busy:
+    for h in holds.open():
+        if h.at < since or holds.last[h.workflow] > now - PROBE_QUIET:
             continue
         if h.workflow not in newest or (h.at, h.run_id) > (newest[h.workflow].at, newest[h.workflow].run_id):
             newest[h.workflow] = h
@@ -196,15 +209,3 @@ def recover(
             continue
         out.append(Outcome(RERUN, "done", f"re-ran {what}", run.html_url, True, key, run=run))
     return out
-
-
-def months_to_read(green: RunInfo, now: datetime, policy: MemoryPolicy) -> list[datetime]:
-    """The moments whose monthly shards hold the held records a passing run may release, and the
-    run's own earlier attempts (what ``remember`` reads): the window's start, the run's creation, now."""
-    moments = [now]
-    if policy.recovers:
-        moments.insert(0, now - timedelta(hours=policy.recover_within_hours))
-    if green.created_at:
-        with contextlib.suppress(ValueError):
-            moments.insert(0, parse_time(green.created_at))
-    return sorted(m for m in moments if m <= now)
