@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -31,7 +32,7 @@ def test_every_policy_sees_the_same_failures() -> None:
 
 
 def test_what_each_policy_must_do() -> None:
-    none, blind, guard, memory, installed, patient = (policy(p) for p in ttg.POLICIES)
+    none, blind, hindsight, guard, memory, installed, patient = (policy(p) for p in ttg.POLICIES)
     # nobody heals: no re-run, nothing healed without a person
     assert (none["reruns"], none["wasted_minutes"], none["transient_healed"]) == (0, 0.0, 0.0)
     # blind retry re-runs every deterministic failure, and wastes the most
@@ -49,6 +50,13 @@ def test_what_each_policy_must_do() -> None:
     assert flaky[1] >= flaky[0]
     # people who leave held runs to the recovery never make it heal less
     assert patient["transient_healed"] >= installed["transient_healed"]
+    # hindsight re-runs nothing deterministic, wastes less than any guess, and heals every flaky failure
+    assert hindsight["false_heals"] == 0.0 and hindsight["reruns_of_deterministic"] == 0.0
+    assert hindsight["wasted_minutes"] < min(guard["wasted_minutes"], memory["wasted_minutes"])
+    flaky = hindsight["healed_by_kind"]["flaky"].split("/")
+    assert flaky[0] == flaky[1]
+    assert hindsight["vs_hindsight"] == 1.0 and patient["vs_hindsight"] is None
+    assert installed["vs_hindsight"] == round(installed["transient_healed"] / hindsight["transient_healed"], 3)
 
 
 def test_the_guard_with_memory_wrote_a_trail_and_every_log_is_real() -> None:
@@ -88,3 +96,37 @@ def test_the_command_line(capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     assert "| guard+memory |" in out and "| guard+memory, backfilled |" in out and "target false_heals" in out
     met = all(report()["met"].values())
     assert ttg.main(["--quick", "--check"]) == (0 if met else 1)
+
+
+def _one_run_world(outage_minutes: float) -> ttg.World:
+    """One 10-minute run starting with an outage of ``outage_minutes``; nothing else can fail it."""
+    log = ttg.Log("outage", "network", ttg.FIXTURE_LOGS / "runner-shutdown-signal--actions-runner-2427.log")
+    end = ttg.START + timedelta(minutes=outage_minutes)
+    quiet = [(0.0, log)] * ttg.TARGETS_PER_JOB
+    return ttg.World(3, [ttg.Run(1, ttg.START, 10.0, None)], [(ttg.START, end, log)], [log], quiet, [])
+
+
+def test_the_policy_sees_a_persons_attempts_too() -> None:
+    """The healer runs on every completion of the workflow, whoever started the attempt."""
+    seen: list[int] = []
+
+    def never(run: ttg.Run, attempt: int, failure: ttg.Failure, at: datetime) -> ttg.Decision:
+        seen.append(attempt)
+        return ttg.Decision(False)
+
+    totals = ttg.simulate(_one_run_world(24 * 60), "never", never)
+    assert seen == list(range(1, ttg.MANUAL_ATTEMPTS + ttg.BLIND_RETRIES + 2))  # a person re-ran until giving up
+    assert (totals.transient, totals.transient_healed, totals.auto_reruns) == (1, 0, 0)
+
+
+def test_a_held_attempt_is_re_run_at_its_moment_unless_a_person_was_first() -> None:
+    def hold(run: ttg.Run, attempt: int, failure: ttg.Failure, at: datetime) -> ttg.Decision:
+        return ttg.Decision(False, hold_until=ttg.START + timedelta(minutes=11))
+
+    healed = ttg.simulate(_one_run_world(11), "hold", hold)
+    assert (healed.transient_healed, healed.auto_reruns, healed.wasted_minutes) == (1, 1, 0.0)
+    assert healed.ttg_minutes == [pytest.approx(1 + ttg.QUEUE_SECONDS / 60 + 10)]
+    # held past the moment a person notices it: the person's re-run takes it, and the release does nothing
+    too_late = ttg.START + timedelta(days=2)
+    late = ttg.simulate(_one_run_world(11), "hold", lambda *a: ttg.Decision(False, hold_until=too_late))
+    assert (late.transient_healed, late.auto_reruns) == (0, 0)
