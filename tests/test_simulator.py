@@ -8,12 +8,15 @@ if a route handler raised (``FakeGitHub.errors``).
 from __future__ import annotations
 
 import io
+import socket
+import struct
 import threading
 import time
 import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -1148,3 +1151,20 @@ def test_pull_update_changes_title_body_and_state(gh: FakeGitHub) -> None:
     with pytest.raises(GithubException) as missing:
         raw(client, "PATCH", f"{REPO}/pulls/99", input={"title": "x"})
     assert missing.value.status == 404
+
+
+def test_a_client_that_hangs_up_is_not_a_server_error(gh: FakeGitHub, capfd: pytest.CaptureFixture[str]) -> None:
+    """A keep-alive socket reset while the server waits for its next request (what an HTTP client
+    does when it closes a connection with bytes unread) is the client's business: no traceback."""
+    where = urlsplit(gh.url)
+    for _ in range(3):
+        with socket.create_connection((where.hostname or "127.0.0.1", where.port or 80)) as sock:
+            sock.sendall(b"GET /repos HTTP/1.1\r\nHost: x\r\n")  # the headers never end
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and threading.active_count() > 2:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert "Exception occurred" not in capfd.readouterr().err
+    answer = requests.get(f"{gh.url}/repos/{gh.full_name}", headers={"Authorization": f"token {gh.token}"}, timeout=5)
+    assert answer.ok  # and it still serves

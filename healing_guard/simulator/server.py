@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sys
 import threading
 import time
 import traceback
@@ -52,6 +53,14 @@ class _HTTPServer(ThreadingHTTPServer):
     block_on_close = False
     allow_reuse_address = True
     dispatcher: Dispatcher
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a keep-alive socket closed while the server waited for its next
+        request, a client that stopped reading) is the client's business, as on github.com; any
+        other exception is reported as ``socketserver`` does."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
