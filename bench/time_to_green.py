@@ -49,7 +49,8 @@ The event stream (each figure is a parameter below; the sources of the published
   re-runs it by hand until green (transient) or waits for the fix (deterministic), unless by then
   it is green or being re-run;
 - the policy sees every failed attempt, a person's re-run too (the healer workflow runs on every
-  completion of the workflow, whoever started the attempt).
+  completion of the workflow, whoever started the attempt); the guard with memory also runs the
+  healer's hourly probe (``mode: recover``, at minute ``PROBE_MINUTE``, as healer.yml's cron).
 
 Per policy it reports: the share of transient failures (network, outage, flaky) healed without a
 person; runner minutes spent on futile re-runs (automatic re-runs that failed again); mean and p90
@@ -89,7 +90,7 @@ from healing_guard.config import GuardConfig  # noqa: E402
 from healing_guard.history.memory import Memory  # noqa: E402
 from healing_guard.history.recorder import decision_record, held_run_record  # noqa: E402
 from healing_guard.history.records import TrailRecord, make_record  # noqa: E402
-from healing_guard.history.recovery import HELD, held_runs, hold_key, recovery_key  # noqa: E402
+from healing_guard.history.recovery import HELD, held_runs, hold_key, probe_key, probes, recovery_key  # noqa: E402
 from healing_guard.history.store import LocalTrail, Trail  # noqa: E402
 from healing_guard.logsource import from_text  # noqa: E402
 from healing_guard.models import Diagnosis  # noqa: E402
@@ -124,6 +125,10 @@ P_BREAK = 0.04
 FIX_HOURS = (1.0, 6.0)
 P_GONE = 0.15
 OUTAGE_MINUTES = 120
+#: the minute of the hour at which the healer's schedule runs ``mode: recover`` (healer.yml's cron)
+PROBE_MINUTE = 23
+#: the run id of a probe event
+PROBE = 0
 PERSON_MINUTES = 45.0
 MANUAL_ATTEMPTS = 6
 BLIND_RETRIES = 3
@@ -365,16 +370,31 @@ class Guard:
         found = held_runs(read.records, green, repository=REPOSITORY, now=at, policy=self.config.memory)
         return [(h.run_id, h.attempt) for h in found]
 
+    @property
+    def probing(self) -> bool:
+        """Whether the healer's hourly ``mode: recover`` schedule runs (it does with a trail)."""
+        return self.trail is not None
+
+    def probe(self, now: datetime) -> list[tuple[int, int]]:
+        """The hourly ``mode: recover``: the held (run, attempt)s ``recovery.probes`` re-runs."""
+        if self.trail is None or not any(self.holds(run_id, attempt, now) for run_id, attempt in self.held):
+            return []  # nothing held: the trail's read would find nothing to probe
+        read = self.trail.read(since=now - timedelta(hours=self.config.memory.recover_within_hours))
+        found = probes(read.records, repository=REPOSITORY, now=now, policy=self.config.memory)
+        return [(h.run_id, h.attempt) for h in found]
+
     def holds(self, run_id: int, attempt: int, now: datetime) -> bool:
         """Whether attempt ``attempt`` of ``run_id`` is held and may still be released."""
         since = self.held.get((run_id, attempt))
         window = timedelta(hours=self.config.memory.recover_within_hours)
         return since is not None and (run_id, attempt) not in self.rescued and now < since + window
 
-    def recovered(self, run_id: int, attempt: int, at: datetime) -> None:
-        """The recovery re-ran held ``run_id``'s attempt (its decision record, as the guard writes it)."""
+    def recovered(self, run_id: int, attempt: int, at: datetime, *, probe: bool = False) -> None:
+        """The recovery (``probe``: the hourly probe) re-ran held ``run_id``'s attempt (its decision
+        record, as the guard writes it)."""
         self.rescued.add((run_id, attempt))
-        rerun = Outcome("rerun", "done", "re-ran the held run", key=recovery_key(run_id, attempt))
+        key = probe_key(run_id, attempt) if probe else recovery_key(run_id, attempt)
+        rerun = Outcome("rerun", "done", "re-ran the held run", key=key)
         self.write(
             held_run_record(replace(rerun, run=_run_info(run_id, attempt, "failure")), REPOSITORY, str, _iso(at))
         )
@@ -441,6 +461,10 @@ class Backfiller(Guard):
 
     def passed(self, run: Run, attempt: int, started: datetime, at: datetime) -> list[tuple[int, int]]:
         return []
+
+    @property
+    def probing(self) -> bool:
+        return False
 
 
 def backfilled_trail(world: World, diagnose: Diagnoser, trail: Trail, *, weeks: int, logs: Sequence[Log]) -> int:
@@ -554,15 +578,35 @@ def simulate(
         nonlocal seq
         heapq.heappush(queue, (at, seq, run_id, attempt, what))
         seq += 1
-        if what not in ("notice", "release"):
+        if what not in ("notice", "release", "probe"):
             pending[run_id] = pending.get(run_id, 0) + 1
             latest[run_id] = max(latest.get(run_id, 0), attempt)
 
+    def rerun_held(run_id: int, attempt: int, at: datetime) -> bool:
+        """Re-run a held attempt, unless it has moved on (as ``recovery.recover`` leaves it alone)."""
+        h = stats[run_id]
+        if latest[run_id] != attempt or pending.get(run_id) or h.green is not None:
+            return False
+        h.auto_reruns += 1
+        h.deterministic_reruns += h.kind == "deterministic"
+        push(at + timedelta(seconds=QUEUE_SECONDS, minutes=runs[run_id].minutes), run_id, attempt + 1, "auto")
+        return True
+
     for r in world.runs:
         push(r.start + timedelta(minutes=r.minutes), r.id, 1, "first")
+    if guard is not None and guard.probing:  # the healer's hourly schedule (examples/workflows/healer.yml)
+        tick = min(r.start for r in world.runs).replace(minute=PROBE_MINUTE, second=0, microsecond=0)
+        while tick < max(r.start for r in world.runs) + timedelta(days=2):
+            push(tick, PROBE, 0, "probe")
+            tick += timedelta(hours=1)
     fixes = sorted(world.breakages, key=lambda b: b.fixed)
     while queue:
         end, _, run_id, attempt, what = heapq.heappop(queue)
+        if what == "probe":  # mode: recover re-runs the newest held run of a quiet workflow
+            for held_id, held_attempt in guard.probe(end) if guard is not None else []:
+                if guard is not None and rerun_held(held_id, held_attempt, end):
+                    guard.recovered(held_id, held_attempt, end, probe=True)
+            continue
         run, s = runs[run_id], stats[run_id]
         if what == "notice":
             if wait_for_held and guard is not None and guard.holds(run_id, latest[run_id], end):
@@ -574,10 +618,7 @@ def simulate(
                 push(end + timedelta(minutes=run.minutes), run_id, latest[run_id] + 1, "manual")
             continue
         if what == "release":  # a held attempt's moment came: re-run it unless it has moved on
-            if latest[run_id] == attempt and not pending.get(run_id) and s.green is None:
-                s.auto_reruns += 1
-                s.deterministic_reruns += s.kind == "deterministic"
-                push(end + timedelta(seconds=QUEUE_SECONDS, minutes=run.minutes), run_id, attempt + 1, "auto")
+            rerun_held(run_id, attempt, end)
             continue
         pending[run_id] -= 1
         while guard is not None and fixes and fixes[0].fixed + timedelta(minutes=JOB_MINUTES[0]) <= end:
@@ -592,19 +633,8 @@ def simulate(
             s.green = end if s.first_failure is not None else None
             if guard is not None:  # the recovery: held runs of the workflow, re-run as recover() would
                 for held_id, held_attempt in guard.passed(run, attempt, end - timedelta(minutes=run.minutes), end):
-                    h = stats[held_id]
-                    if latest[held_id] != held_attempt or pending.get(held_id) or h.green is not None:
-                        continue  # moved on: recover() leaves it alone
-                    guard.recovered(held_id, held_attempt, end)
-                    h.auto_reruns += 1
-                    if h.kind == "deterministic":
-                        h.deterministic_reruns += 1
-                    push(
-                        end + timedelta(seconds=QUEUE_SECONDS, minutes=runs[held_id].minutes),
-                        held_id,
-                        held_attempt + 1,
-                        "auto",
-                    )
+                    if rerun_held(held_id, held_attempt, end):
+                        guard.recovered(held_id, held_attempt, end)
             continue
         if s.first_failure is None:
             s.first_failure, s.kind = end, failure.kind

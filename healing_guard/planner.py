@@ -19,13 +19,14 @@ it, never by its name:
    strategy's risk, one level up on a protected branch where it is allowed, high when it
    ``touches`` a protected path) becomes ``approval``: the plan is posted and waits for a person.
 
-With a ``Memory`` of the trail (issue 9; without one, nothing below applies), three gates more:
+With a ``Memory`` of the trail (issue 9; without one, nothing below applies), four gates more:
 a test failure whose failing tests are all known flaky is re-run (``_known_flaky``, first, so
 every gate above still applies to that re-run); a remediation that ``mutates_repository`` and
-keeps failing for the signature is skipped and the failure escalated (``_adaptive``); a
-remediation that ``implies_rerun`` beyond the budget of re-runs per hour for one cause is
-escalated instead (``_brake``). The plan also carries the tests to quarantine and each
-decision's learned fix.
+keeps failing for the signature is skipped and the failure escalated (``_adaptive``); the failed
+re-run a probe (``mode: recover``) started of a held run is held again, and does not count as a
+retry (``_outage_goes_on``; ``_retries`` gives it back); a remediation that ``implies_rerun``
+beyond the budget of re-runs per hour for one cause is escalated instead (``_brake``). The plan
+also carries the tests to quarantine and each decision's learned fix.
 
 Then the run-level plan: caches cleared before the re-run; one ``rerun-failed-jobs`` when every
 failed job is to be re-run, else the first such job alone; a comment on the pull request; one
@@ -38,6 +39,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from .config import GuardConfig
 from .history.flaky import FlakyTest
@@ -193,10 +195,13 @@ def _timeout_again(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verd
 
 
 def _retries(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
-    if remedy.implies_rerun and max(0, g.run.attempt - 1) >= g.max_retries:
+    # the re-runs of probes that failed during an outage were the outage's, not the run's retries
+    given_back = g.memory.probes_before(g.run.id, g.run.attempt) if g.memory is not None else 0
+    if remedy.implies_rerun and max(0, g.run.attempt - 1 - given_back) >= g.max_retries:
+        probes = f", not counting {given_back} probe re-run(s) during an outage" if given_back else ""
         return _Verdict(
             ESCALATE.name,
-            f"retries spent: this is attempt {g.run.attempt}, max-retries is {g.max_retries}",
+            f"retries spent: this is attempt {g.run.attempt}{probes}, max-retries is {g.max_retries}",
             escalate=True,
         )
     return None
@@ -307,6 +312,28 @@ def _brake(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | No
     )
 
 
+def _outage_goes_on(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Verdict | None:
+    """A probe re-ran this held run while no run of its workflow had passed, and the re-run failed:
+    the outage goes on. The failure is held again, whatever the brake's budget, for
+    ``recover_within_hours`` after the run's first hold (then the gates decide as for any failure)."""
+    m = g.memory
+    if m is None or not remedy.implies_rerun or not m.settings.recovers:
+        return None
+    since = m.held_since(g.run.id, g.run.attempt - 1)
+    window = timedelta(hours=m.settings.recover_within_hours)
+    if since is None or m.now >= since + window or not _passes_after(_brake, remedy, d, risk, g):
+        return None
+    return _Verdict(
+        ESCALATE.name,
+        f"the probe's re-run of held attempt {g.run.attempt - 1} failed again ({cause_of(d.category, d.signature)}): "
+        f"the outage goes on; held: re-run once a run of this workflow passes again within "
+        f"{m.settings.recover_within_hours} h of the first hold",
+        escalate=True,
+        memory="brake",
+        held=True,
+    )
+
+
 def _passes_after(gate: Gate, remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> bool:
     """Whether every gate after ``gate`` leaves ``remedy`` as it is (the brake holds only a re-run
     nothing else would have stopped: no fork, protected-branch or approval gate is bypassed later)."""
@@ -323,6 +350,7 @@ GATES: tuple[Gate, ...] = (
     _timeout_again,
     _retries,
     _adaptive,
+    _outage_goes_on,
     _brake,
     _risk,
     _fork,

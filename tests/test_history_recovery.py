@@ -15,7 +15,7 @@ from healing_guard.history.github_trail import GitHubTrail
 from healing_guard.history.policy import MemoryPolicy
 from healing_guard.history.recorder import decision_record, held_run_record
 from healing_guard.history.records import TrailRecord, make_record
-from healing_guard.history.recovery import HELD, held_runs, hold_key, probes, recovery_key
+from healing_guard.history.recovery import HELD, held_runs, hold_key, probe_key, probes, recovery_key
 from healing_guard.provider import RunInfo
 from healing_guard.results import Decision, Outcome
 from healing_guard.simulator import FakeGitHub, timestamp_log
@@ -304,3 +304,23 @@ def test_the_probe_with_nothing_held_says_so(gh: FakeGitHub, tmp_path: Path) -> 
     result = run_action(gh, tmp_path / "ws", inputs={"mode": "recover"}, event={}, event_name="schedule")
     assert result.returncode == 0, result.stderr
     assert "no held run to probe" in result.summary and rerun_posts(gh) == []
+
+
+def test_a_probe_that_fails_again_is_held_again_without_spending_a_retry(gh: FakeGitHub, tmp_path: Path) -> None:
+    """The outage goes on: the probe's failed re-run is held (no re-run, no retry spent) and the
+    next quiet tick probes it again; a retry it gave back stays the run's."""
+    run = failed_run(gh, {"install": NETWORK}, pr=False, branch="main")
+    _old_hold(gh, run, 60)
+    probed = run_action(gh, tmp_path / "one", inputs={"mode": "recover"}, event={}, event_name="schedule")
+    assert probed.returncode == 0, probed.stderr
+    (mark,) = [r for r in records(gh, "decision") if r.action == "rerun"]
+    assert probe_key(run["id"], 1) in mark.key
+    gh.complete_attempt(run["id"], "failure", logs={"install": timestamp_log(NETWORK)})
+    # max-retries 1: without the probe's retry given back, attempt 2 would have spent it
+    result = guard(gh, tmp_path, gh.run(run["id"]), **{"max_retries": "1"})
+    (job,) = result.results
+    assert job.decision is not None and job.decision.held, job.decision
+    assert "the probe's re-run of held attempt 1 failed again (network): the outage goes on" in job.decision.reason
+    assert len(rerun_posts(gh)) == 1
+    held = [r for r in records(gh, "decision") if r.action == HELD]
+    assert [(r.run_id, r.attempt) for r in held] == [(run["id"], 1), (run["id"], 2)]

@@ -13,13 +13,13 @@ import yaml
 from healing_guard.config import GuardConfig, StrategyOverride
 from healing_guard.history.memory import Memory
 from healing_guard.history.policy import MemoryPolicy
-from healing_guard.history.recorder import held_run_record
+from healing_guard.history.recorder import decision_record, held_run_record
 from healing_guard.history.records import TrailRecord, make_record
-from healing_guard.history.recovery import recovery_key
+from healing_guard.history.recovery import HELD, hold_key, probe_key, recovery_key
 from healing_guard.models import Diagnosis, EvidenceLine, Remediation, SecondaryCause
 from healing_guard.planner import plan_run
 from healing_guard.provider import JobInfo, RunInfo
-from healing_guard.results import Outcome
+from healing_guard.results import Decision, Outcome
 
 from .test_planner import RUN
 
@@ -122,6 +122,28 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
                 )
                 about = RunInfo(run, "CI", 1, "completed", "failure", "push", "main", "", "", repository="o/r")
                 rerun = Outcome("rerun", "done", "re-ran the held run", key=recovery_key(run, 1), run=about)
+                out.append(held_run_record(rerun, "o/r", str, _at(v["minutes_ago"])))
+        elif kind == "this_run_held":  # this run (RUN) held at its attempts, each re-run by a probe or a recovery
+            for attempt in v["attempts"]:
+                out.append(
+                    make_record(
+                        "failure",
+                        repository="o/r",
+                        run_id=RUN.id,
+                        attempt=attempt,
+                        job_id=1,
+                        category=v["category"],
+                        signature=v["signature"],
+                        action="escalate",
+                        result="done",
+                        at=_at(v["first_held_minutes_ago"]),
+                    )
+                )
+                about = RunInfo(RUN.id, "CI", attempt, "completed", "failure", "push", "main", "", "", repository="o/r")
+                held = Decision(HELD, "mass-failure brake", key=hold_key(RUN.id, attempt, 1))
+                out.append(decision_record(about, replace(held, at=_at(v["first_held_minutes_ago"])), "o/r", str))
+                key = (probe_key if v["by"] == "probe" else recovery_key)(RUN.id, attempt)
+                rerun = Outcome("rerun", "done", "re-ran the held run", key=key, run=about)
                 out.append(held_run_record(rerun, "o/r", str, _at(v["minutes_ago"])))
         elif kind == "fix":
             out.append(

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bench import time_to_green as ttg
+from healing_guard.history.store import LocalTrail
 
 pytestmark = pytest.mark.skipif(
     not (ttg.DEFAULT_CORPUS / "gha-real" / "labels.json").is_file(), reason="the gha-real corpus is not here"
@@ -130,3 +133,35 @@ def test_a_held_attempt_is_re_run_at_its_moment_unless_a_person_was_first() -> N
     too_late = ttg.START + timedelta(days=2)
     late = ttg.simulate(_one_run_world(11), "hold", lambda *a: ttg.Decision(False, hold_until=too_late))
     assert (late.transient_healed, late.auto_reruns) == (0, 0)
+
+
+class _NoSchedule(ttg.Guard):
+    """The guard of a healer workflow without the hourly ``mode: recover`` schedule."""
+
+    @property
+    def probing(self) -> bool:
+        return False
+
+
+def test_the_hourly_probe_heals_held_runs_when_nothing_passes_after_an_outage(tmp_path: Path) -> None:
+    """Ten runs fail at once in a three-hour outage and no run comes after it: the brake holds most
+    of their re-runs, and only the schedule's probe (then the recovery its green run starts) heals them."""
+    log = ttg.Log("runner-lost", "infrastructure", ttg.FIXTURE_LOGS / "runner-shutdown-signal--actions-runner-2427.log")
+    runs = [ttg.Run(i, ttg.START + timedelta(minutes=i), 10.0, None) for i in range(1, 11)]
+    outage = (ttg.START, ttg.START + timedelta(hours=3), log)
+    world = ttg.World(5, runs, [outage], [log], [(0.0, log)] * ttg.TARGETS_PER_JOB, [])
+    diagnose = ttg.Diagnoser()
+    healed = {}
+    for name, kind in (("probe", ttg.Guard), ("none", _NoSchedule)):
+        guard = kind(diagnose, LocalTrail(tmp_path / name))
+        healed[name] = ttg.simulate(world, name, guard, guard, wait_for_held=True)
+        assert guard.held, "the brake held no re-run: the case is not the one under test"
+    assert healed["probe"].transient_healed == 10
+    assert healed["none"].transient_healed < 10
+
+
+def test_the_probe_runs_when_the_example_healer_schedules_it() -> None:
+    healer = yaml.safe_load((ttg.ROOT / "examples" / "workflows" / "healer.yml").read_text("utf-8"))
+    (cron,) = [entry["cron"] for entry in healer[True]["schedule"]]  # YAML 1.1 reads the key `on` as True
+    minute, hour, *_ = cron.split()
+    assert (int(minute), hour) == (ttg.PROBE_MINUTE, "*")

@@ -12,6 +12,8 @@
 - **The mass-failure brake**: re-runs the guard started in the last hour, per cause (the category
   for infrastructure and network failures, which many runs share at once; the signature for the
   rest), counted once per run attempt.
+- **Probes**: the held attempts of each run that a probe (``mode: recover``) re-ran, and when the
+  run was first held: a probe's failed re-run is held again and gives its retry back.
 
 Everything here is data from the trail; nothing in it is executed. Test ids, file names and commit
 ids were cleaned when the records were made, and are escaped again wherever they are shown.
@@ -29,7 +31,7 @@ from .flaky import FlakyTest, flaky_tests, is_known_flaky
 from .policy import MemoryPolicy
 from .rates import SuccessRate, success_rates
 from .records import TrailRecord
-from .recovery import recovered_by
+from .recovery import HELD, probed_by, recovered_by
 
 #: categories whose failures many runs share at once (an outage): the brake counts them per category
 BRAKE_CATEGORIES: frozenset[str] = frozenset({"infrastructure", "network"})
@@ -90,6 +92,10 @@ class Memory:
     fixes: Mapping[str, LearnedFix] = field(default_factory=lambda: MappingProxyType({}))
     #: cause -> the run attempts the guard re-ran for it in the last hour
     reruns: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    #: run -> its held attempts a probe re-ran
+    probed: Mapping[int, frozenset[int]] = field(default_factory=lambda: MappingProxyType({}))
+    #: run -> when it was first held
+    first_held: Mapping[int, datetime] = field(default_factory=lambda: MappingProxyType({}))
     #: how many records it was built from
     records: int = 0
 
@@ -107,6 +113,8 @@ class Memory:
         since = now - BRAKE_WINDOW
         attempts: dict[str, set[tuple[int, int]]] = {}
         failed = {(r.run_id, r.attempt): r for r in kept if r.kind == "failure"}
+        first_held: dict[int, datetime] = {}
+        probed: dict[int, set[int]] = {}
         for r in kept:
             if r.kind == "failure" and r.action in RERUN_ACTIONS and r.result == "done" and r.moment >= since:
                 attempts.setdefault(cause_of(r.category, r.signature), set()).add((r.run_id, r.attempt))
@@ -116,6 +124,10 @@ class Memory:
             recovery = r.kind == "decision" and r.result == "done" and recovered_by(r)
             if held is not None and recovery and r.moment >= since:
                 attempts.setdefault(cause_of(held.category, held.signature), set()).add((r.run_id, r.attempt))
+            if r.kind == "decision" and r.action == HELD:
+                first_held[r.run_id] = min(first_held.get(r.run_id, r.moment), r.moment)
+            if recovery and probed_by(r):
+                probed.setdefault(r.run_id, set()).add(r.attempt)
         return cls(
             settings=settings,
             now=now,
@@ -124,6 +136,8 @@ class Memory:
             by_strategy=MappingProxyType(by_strategy),
             fixes=MappingProxyType(fixes),
             reruns=MappingProxyType({cause: len(seen) for cause, seen in attempts.items()}),
+            probed=MappingProxyType({run: frozenset(seen) for run, seen in probed.items()}),
+            first_held=MappingProxyType(first_held),
             records=len(kept),
         )
 
@@ -175,6 +189,17 @@ class Memory:
     def braked(self, cause: str) -> bool:
         """Whether another re-run for ``cause`` would go beyond the budget of re-runs per hour."""
         return self.reruns_for(cause) >= self.settings.reruns_per_hour
+
+    # -- probes ---------------------------------------------------------------------------------
+
+    def probes_before(self, run_id: int, attempt: int) -> int:
+        """How many held attempts of the run before ``attempt`` a probe re-ran (each failed: the
+        run is still failing), the retries the outage took rather than the run."""
+        return sum(1 for a in self.probed.get(run_id, ()) if a < attempt)
+
+    def held_since(self, run_id: int, attempt: int) -> datetime | None:
+        """When the run was first held, if its attempt ``attempt`` is a held attempt a probe re-ran."""
+        return self.first_held.get(run_id) if attempt in self.probed.get(run_id, ()) else None
 
 
 def mass_failures(records: Sequence[TrailRecord], budget: int) -> set[tuple[int, int]]:

@@ -63,9 +63,20 @@ def recovery_key(run_id: int, attempt: int) -> str:
     return f"recover:{run_id}:{attempt}"
 
 
+def probe_key(run_id: int, attempt: int) -> str:
+    """A recovery key (``recovered_by`` knows it) that says a probe re-ran the held attempt: no
+    run had passed, so a failure of the re-run means the outage goes on."""
+    return f"{recovery_key(run_id, attempt)}:probe"
+
+
 def recovered_by(record: TrailRecord) -> bool:
     """Whether ``record`` is a recovery's decision record (its key names the held attempt)."""
     return recovery_key(record.run_id, record.attempt) in record.key
+
+
+def probed_by(record: TrailRecord) -> bool:
+    """Whether ``record`` is the decision record of a probe's re-run (``probe_key``)."""
+    return probe_key(record.run_id, record.attempt) in record.key
 
 
 def _same_workflow(held: HeldRun, run: RunInfo) -> bool:
@@ -144,7 +155,9 @@ def held_runs(
 def probes(records: Sequence[TrailRecord], *, repository: str, now: datetime, policy: MemoryPolicy) -> list[HeldRun]:
     """For ``mode: recover`` on a schedule: per workflow with held runs, the newest one, when the
     workflow has been quiet for ``PROBE_QUIET`` (no hold, no recovery re-run). If its re-run
-    passes, that passing run releases the others; if it fails, the failure is held again."""
+    passes, that passing run releases the others; if it fails, the planner holds the failure again
+    without spending a retry (``planner._outage_goes_on``), for ``recover_within_hours`` after the
+    run's first hold."""
     if not policy.recovers:
         return []
     since = now - timedelta(hours=policy.recover_within_hours)
@@ -171,7 +184,7 @@ def recover(
     that releases them (a held run it supersedes is skipped); None for a probe."""
     out: list[Outcome] = []
     for h in held:
-        key = recovery_key(h.run_id, h.attempt)
+        key = recovery_key(h.run_id, h.attempt) if green else probe_key(h.run_id, h.attempt)
         if green and _superseded(h, green):
             superseded = RunInfo(h.run_id, h.workflow, h.attempt, "completed", "failure", "", h.branch, h.sha, "")
             why_not = f"held run {h.run_id} is superseded: run {green.id} passed on a newer commit of {h.branch}"
