@@ -1161,10 +1161,7 @@ def test_a_client_that_hangs_up_is_not_a_server_error(gh: FakeGitHub, capfd: pyt
         with socket.create_connection((where.hostname or "127.0.0.1", where.port or 80)) as sock:
             sock.sendall(b"GET /repos HTTP/1.1\r\nHost: x\r\n")  # the headers never end
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline and threading.active_count() > 2:
-        time.sleep(0.05)
-    time.sleep(0.2)
+    time.sleep(0.5)  # the handler threads read the resets
     assert "Exception occurred" not in capfd.readouterr().err
     answer = requests.get(f"{gh.url}/repos/{gh.full_name}", headers={"Authorization": f"token {gh.token}"}, timeout=5)
     assert answer.ok  # and it still serves
