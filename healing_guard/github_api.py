@@ -1186,6 +1186,7 @@ def _run(data: dict[str, Any]) -> RunInfo:
         created_at=str(data.get("created_at") or ""),
         updated_at=str(data.get("updated_at") or ""),
         started_at=str(data.get("run_started_at") or ""),
+        triggering_actor=str((data.get("triggering_actor") or {}).get("login") or ""),
     )
 
 

@@ -42,6 +42,9 @@ class RunInfo:
     updated_at: str = ""
     #: When this attempt started (GitHub's ``run_started_at``, reset on a re-run); "" when unknown.
     started_at: str = ""
+    #: Who started this attempt (GitHub's ``triggering_actor``: for a re-run, who asked for it; a
+    #: re-run requested with a workflow's ``GITHUB_TOKEN`` shows ``github-actions[bot]``); "" when unknown.
+    triggering_actor: str = ""
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,29 @@ def test_backfill_records_failures_and_outcomes_of_past_runs(
     assert len(GitHubTrail(client(gh)).read().records) == len(found)
 
 
+def test_backfill_tells_an_automatic_rerun_from_a_persons(env: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
+    """Who started the attempt (``triggering_actor``) decides: a re-run requested with the
+    workflow's token (a bot, as the guard's re-runs are) healed without a person; a person's passed."""
+    gh = env
+    by_bot = gh.add_run(name="CI", head_branch="main", conclusion="failure")
+    gh.add_job(by_bot["id"], "install", conclusion="failure", log=timestamp_log(NETWORK))
+    client(gh).rerun_failed_jobs(by_bot["id"])  # the token is the app's: its bot starts attempt 2
+    gh.complete_attempt(by_bot["id"], "success")
+    by_person = gh.add_run(name="CI", head_branch="main", run_attempt=2, conclusion="success")
+    gh.add_job(by_person["id"], "install", conclusion="failure", log=timestamp_log(NETWORK), run_attempt=1)
+    gh.add_job(by_person["id"], "install", conclusion="success", run_attempt=2)
+    assert main(["history", "backfill", "--days", "30", "--diagnose", "5"]) == 0
+    outcomes = {r.run_id: r for r in GitHubTrail(client(gh)).read().records if r.kind == "outcome"}
+    bot, person = outcomes[by_bot["id"]], outcomes[by_person["id"]]
+    assert (bot.result, bot.action) == ("healed", "rerun")
+    assert bot.detail.endswith(f"attempt 2 started by {gh.identity}") and gh.identity.endswith("[bot]")
+    assert (person.result, person.action) == ("passed", "")
+    assert "[bot]" not in person.detail and "attempt 2 started by " in person.detail
+    # the report counts the bot's heal as healed without a person, and not the person's
+    assert main(["stats", "--days", "7", "--format", "json", "--repo", gh.full_name]) == 0
+    assert '"healed_failures": 1' in capsys.readouterr().out
+
+
 def test_backfill_dry_run_writes_nothing(env: FakeGitHub, capsys: pytest.CaptureFixture[str]) -> None:
     run = env.add_run(name="CI", conclusion="failure")
     env.add_job(run["id"], "unit", conclusion="failure", log="boom\n")

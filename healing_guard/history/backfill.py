@@ -7,9 +7,12 @@ For every completed run created in the last ``days`` days (at most ``limit`` run
   commit, job duration). The logs of at most ``diagnose`` such jobs are downloaded and diagnosed
   (signature, category, strategy, root line, failing tests), newest first; the others are recorded
   without a diagnosis. ``action`` is empty: what was done then is unknown;
-- an ``outcome`` record for each attempt after a failed one: its conclusion, ``result``
-  ``passed``/``failed`` (who started the attempt is unknown, so never ``healed``, which is the
-  guard's), the failing tests of the attempt before, the first failure's time and the time to green.
+- an ``outcome`` record for each attempt after a failed one: its conclusion, the failing tests of
+  the attempt before, the first failure's time and the time to green. Who started the attempt
+  decides its ``result``: a bot (its ``triggering_actor`` ends in ``[bot]``; a re-run requested
+  with a workflow's ``GITHUB_TOKEN``, as the guard's are, shows ``github-actions[bot]``) made it an
+  automatic re-run, ``healed``/``not_healed`` with action ``rerun`` (healed without a person,
+  whichever automation it was); a person's re-run is ``passed``/``failed``. The detail names who.
 
 Keys are those the guard itself writes, so records the guard wrote live win and running the
 backfill twice adds nothing.
@@ -104,6 +107,13 @@ def _one_run(
         if not before or first is None or attempt.conclusion is None:
             continue
         green = attempt.conclusion == "success"
+        by = attempt.triggering_actor
+        automatic = by.endswith("[bot]")
+        if automatic:
+            result, action = ("healed" if green else "not_healed"), "rerun"
+        else:
+            result, action = ("passed" if green else "failed"), ""
+        detail = f"{DETAIL}; attempt {attempt.attempt} started by {by}" if by else DETAIL
         for r in before:
             ttg = _seconds(run_time(first), run_time(attempt)) if green else None
             out.records.append(
@@ -117,8 +127,9 @@ def _one_run(
                     signature=r.signature,
                     category=r.category,
                     strategy=r.strategy,
-                    result="passed" if green else "failed",
-                    detail=DETAIL,
+                    result=result,
+                    action=action,
+                    detail=detail,
                     conclusion=attempt.conclusion,
                     previous_attempt=attempt.attempt - 1,
                     failing_tests=r.failing_tests,
