@@ -329,7 +329,7 @@ def _outage_goes_on(remedy: Remedy, d: Diagnosis, risk: Risk, g: _Gates) -> _Ver
         f"the outage goes on; held: re-run once a run of this workflow passes again within "
         f"{m.settings.recover_within_hours} h of the first hold",
         escalate=True,
-        memory="brake",
+        memory="outage",
         held=True,
     )
 
@@ -506,7 +506,7 @@ def plan_run(
 
 
 def _memory_notes(decisions: Sequence[JobDecision], memory: Memory) -> list[str]:
-    """What the summary says about the memory's decisions: the brake, once per cause."""
+    """What the summary says about the memory's decisions: the brake, once per cause; an outage that goes on."""
     notes: list[str] = []
     for d in decisions:
         if "brake" in d.memory:
@@ -522,6 +522,16 @@ def _memory_notes(decisions: Sequence[JobDecision], memory: Memory) -> list[str]
                     if d.held
                     else ""
                 )
+            )
+            if note not in notes:
+                notes.append(note)
+        if "outage" in d.memory:
+            note = (
+                "the outage goes on: a probe's re-run of a held run failed again, so the failure is held again "
+                "and the re-run is not counted as a retry. The next probe (mode: recover, once the workflow has "
+                "been quiet for 30 minutes) tries again, and a passing run of the workflow releases every held "
+                f"run, within {memory.settings.recover_within_hours} h of the run's first hold "
+                "(memory.brake.recover_within_hours)"
             )
             if note not in notes:
                 notes.append(note)

@@ -269,7 +269,7 @@ class JobDecision:
     risk: str = ""
     #: for ``approval``: the remediation that waits for it
     pending: str = ""
-    #: which of the memory's gates changed the remediation ("flaky", "adaptive", "brake"; issue 9)
+    #: which of the memory's gates changed the remediation ("flaky", "adaptive", "outage", "brake"; issue 9)
     memory: tuple[str, ...] = ()
     #: the last human commit that fixed this failure's signature, from the trail (issue 9)
     learned_fix: LearnedFix | None = None
