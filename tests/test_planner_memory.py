@@ -106,45 +106,11 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
         elif kind == "recovered":  # held failures the recovery re-ran (history/recovery.py)
             for _ in range(v["runs"]):
                 run += 1
-                out.append(
-                    make_record(
-                        "failure",
-                        repository="o/r",
-                        run_id=run,
-                        attempt=1,
-                        job_id=1,
-                        category=v["category"],
-                        signature=v["signature"],
-                        action="escalate",
-                        result="done",
-                        at=_at(v["minutes_ago"] + 30),
-                    )
-                )
-                about = RunInfo(run, "CI", 1, "completed", "failure", "push", "main", "", "", repository="o/r")
-                rerun = Outcome("rerun", "done", "re-ran the held run", key=recovery_key(run, 1), run=about)
-                out.append(held_run_record(rerun, "o/r", str, _at(v["minutes_ago"])))
+                out += _rerun_held(run, 1, v, failed_at=_at(v["minutes_ago"] + 30), key=recovery_key(run, 1))
         elif kind == "this_run_held":  # this run (RUN) held at its attempts, each re-run by a probe or a recovery
             for attempt in v["attempts"]:
-                out.append(
-                    make_record(
-                        "failure",
-                        repository="o/r",
-                        run_id=RUN.id,
-                        attempt=attempt,
-                        job_id=1,
-                        category=v["category"],
-                        signature=v["signature"],
-                        action="escalate",
-                        result="done",
-                        at=_at(v["first_held_minutes_ago"]),
-                    )
-                )
-                about = RunInfo(RUN.id, "CI", attempt, "completed", "failure", "push", "main", "", "", repository="o/r")
-                held = Decision(HELD, "mass-failure brake", key=hold_key(RUN.id, attempt, 1))
-                out.append(decision_record(about, replace(held, at=_at(v["first_held_minutes_ago"])), "o/r", str))
                 key = (probe_key if v["by"] == "probe" else recovery_key)(RUN.id, attempt)
-                rerun = Outcome("rerun", "done", "re-ran the held run", key=key, run=about)
-                out.append(held_run_record(rerun, "o/r", str, _at(v["minutes_ago"])))
+                out += _rerun_held(RUN.id, attempt, v, failed_at=_at(v["first_held_minutes_ago"]), key=key, held=True)
         elif kind == "fix":
             out.append(
                 make_record(
@@ -161,6 +127,32 @@ def history(items: list[dict[str, Any]]) -> list[TrailRecord]:
         else:
             raise AssertionError(f"unknown history item {kind}")
     return out
+
+
+def _rerun_held(
+    run_id: int, attempt: int, v: dict[str, Any], *, failed_at: str, key: str, held: bool = False
+) -> list[TrailRecord]:
+    """A failure (category and signature from ``v``) the guard escalated at ``failed_at`` (with its
+    ``held`` decision record when ``held``), and the re-run ``key`` of it ``v["minutes_ago"]``."""
+    failure = make_record(
+        "failure",
+        repository="o/r",
+        run_id=run_id,
+        attempt=attempt,
+        job_id=1,
+        category=v["category"],
+        signature=v["signature"],
+        action="escalate",
+        result="done",
+        at=failed_at,
+    )
+    about = RunInfo(run_id, "CI", attempt, "completed", "failure", "push", "main", "", "", repository="o/r")
+    out = [failure]
+    if held:
+        hold = Decision(HELD, "mass-failure brake", key=hold_key(run_id, attempt, 1), at=failed_at)
+        out.append(decision_record(about, hold, "o/r", str))
+    rerun = Outcome("rerun", "done", "re-ran the held run", key=key, run=about)
+    return [*out, held_run_record(rerun, "o/r", str, _at(v["minutes_ago"]))]
 
 
 def diagnosis(spec: dict[str, Any]) -> Diagnosis:
